@@ -1,0 +1,194 @@
+"""The ``uvts`` command line: a thin layer over the library.
+
+Each subcommand parses its arguments, calls library functions and turns library errors
+into Swedish messages. Exit codes: 0 success, 1 the data has problems (violations, bad
+input), 2 the command could not run. Heavy libraries are imported inside the commands
+that need them, so ``uvts query`` does not pay for FastAPI, pyvis or matplotlib.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+
+def _default_data() -> list[Path]:
+    from uvts.graph.paths import DEFAULT_DATA
+
+    env = os.environ.get("UVTS_DATA")
+    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", action="append", metavar="MAPP", type=Path,
+                   help="planmapp med plan.yaml (kan anges flera gånger; standard: repots data/)")
+    p.add_argument("--store", default=os.environ.get("UVTS_STORE", "oxigraph"),
+                   help="lagring: oxigraph (inbäddad, standard), memory, rdflib, eller sparql+http://värd/sparql")
+    p.add_argument("--rebuild", action="store_true", help="bygg om den inbäddade lagringen även om data är oförändrad")
+
+
+def _err(msg: str) -> None:
+    print(f"fel: {msg}", file=sys.stderr)
+
+
+def _data_dirs(args) -> list[Path]:
+    return args.data or _default_data()
+
+
+def _open(args):
+    from uvts.graph.store import open_store
+
+    store, built = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    return store, built
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def cmd_build(args) -> int:
+    from uvts.graph.build import build_graph, serialize, write_atomic
+    from uvts.graph.load import load_plans
+    from uvts.graph.summary import format_summary, summary
+
+    plans = load_plans(_data_dirs(args))  # reports data errors before anything is written
+    store, built = _open(args)
+    if args.output:
+        write_atomic(args.output, serialize(build_graph(plans), "nt"))
+    print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
+    print(format_summary(summary(store)))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from uvts.graph.build import FORMATS, build_graph, serialize, write_atomic
+    from uvts.graph.load import load_plans
+
+    data = serialize(build_graph(load_plans(_data_dirs(args))), args.format)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+    else:
+        write_atomic(args.output, data)
+        print(f"Skrev {args.output} ({FORMATS[args.format][2]}, {len(data)} byte).")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from uvts.graph.load import load_plans
+    from uvts.graph.validate import check_consistency, format_violations, validate_plans
+
+    plans = load_plans(_data_dirs(args))
+    violations = validate_plans(plans)
+    problems = [] if args.no_owl else check_consistency(plans)
+    if not violations and not problems:
+        n = sum(1 for p in plans for _ in p.interventions())
+        print(f"Data följer formerna (SHACL) och är konsistent (OWL RL): {len(plans)} plan(er), {n} insatser.")
+        return 0
+    if violations:
+        print(format_violations(violations))
+    for p in problems:
+        print(f"Inkonsistens (OWL RL): {p}")
+    return 1
+
+
+def cmd_query(args) -> int:
+    from uvts.graph.queries import format_result, get_query, list_queries, run_saved
+
+    if args.list:
+        for q in list_queries():
+            params = " ".join(f"{p.name}={p.default or '…'}" for p in q.params)
+            print(f"{q.name:<40} {q.summary}" + (f"  [{params}]" if params else ""))
+        return 0
+    if not args.name and not args.sparql:
+        _err("ange namnet på en sparad fråga (uvts query --list visar dem) eller --sparql TEXT")
+        return 2
+    params = {}
+    for item in args.param or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            _err(f"parametern '{item}' ska skrivas nyckel=värde")
+            return 2
+        params[key.strip()] = value.strip()
+    if args.name:
+        get_query(args.name)  # fail fast on an unknown name, before opening the store
+    store, _ = _open(args)
+    if args.sparql:
+        sparql = Path(args.sparql[1:]).read_text(encoding="utf-8") if args.sparql.startswith("@") else args.sparql
+        result = store.select(sparql, limit=args.limit)
+    else:
+        result = run_saved(store, args.name, params, limit=args.limit)
+    print(format_result(result, args.format))
+    return 0
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="uvts",
+        description="Samverkanskartan: kunskapsgraf över aktörer, insatser och riskfaktorer i brottsförebyggande arbete.")
+    parser.add_argument("--version", action="version", version="uvts 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="KOMMANDO")
+
+    p = sub.add_parser("build", help="bygg grafen och visa en sammanfattning")
+    _add_common(p)
+    p.add_argument("-o", "--output", help="skriv också grafen som sorterad N-Triples till FIL")
+    p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("validate", help="kontrollera data mot formerna (SHACL) och ontologin (OWL RL)")
+    _add_common(p)
+    p.add_argument("--no-owl", action="store_true", help="hoppa över OWL RL-kontrollen")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("export", help="skriv hela grafen (ontologi + data) till en fil")
+    _add_common(p)
+    p.add_argument("--format", choices=["turtle", "nt", "jsonld", "xml"], default="turtle")
+    p.add_argument("-o", "--output", help="fil att skriva (standard: skärmen)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("query", help="kör en sparad fråga eller egen SPARQL")
+    _add_common(p)
+    p.add_argument("name", nargs="?", help="namnet på en sparad fråga i ontology/queries/")
+    p.add_argument("--param", action="append", metavar="NYCKEL=VÄRDE", help="värde för en parameter")
+    p.add_argument("--sparql", metavar="TEXT", help="egen SPARQL-fråga (eller @FIL)")
+    p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
+    p.add_argument("--limit", type=int, default=10000, help="högsta antal rader (standard 10000)")
+    p.add_argument("--list", action="store_true", help="lista de sparade frågorna")
+    p.set_defaults(func=cmd_query)
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from uvts.graph.load import DataError
+    from uvts.graph.queries import ParamError
+    from uvts.graph.store import QueryError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except DataError as exc:
+        _err(f"data kunde inte läsas ({len(exc.problems)} problem):")
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except (ParamError, QueryError) as exc:
+        _err(str(exc))
+        return 1
+    except OSError as exc:
+        _err(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

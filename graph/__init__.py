@@ -1,0 +1,1 @@
+"""Loading, validating, building, storing, querying and analysing the plan graph."""

@@ -1,0 +1,306 @@
+"""Turn loaded plans (and the ontology) into an RDF graph, deterministically.
+
+The graph has no blank nodes, so two builds of the same data give the same sorted
+N-Triples byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from . import namespaces as ns
+from .load import PlanData
+from .paths import ONTOLOGY_FILE
+
+__all__ = ["build_plan_graph", "build_graph", "build_dataset", "ontology_graph", "plan_graph_iri",
+           "sorted_ntriples", "serialize", "write_atomic", "FORMATS"]
+
+UVTS = Namespace(ns.UVTS)
+ORG = Namespace(ns.ORG)
+CV = Namespace(ns.CV)
+CPSV = Namespace(ns.CPSV)
+SCHEMA = Namespace(ns.SCHEMA)
+
+PUBLIC_CATEGORIES = {"police", "region", "state-agency"}
+ONTOLOGY_GRAPH = URIRef("https://w3id.org/uvts/ontology")
+
+FORMATS = {
+    "turtle": ("turtle", ".ttl", "text/turtle"),
+    "nt": ("nt", ".nt", "application/n-triples"),
+    "jsonld": ("json-ld", ".jsonld", "application/ld+json"),
+    "xml": ("xml", ".rdf", "application/rdf+xml"),
+}
+
+
+def _r(kind: str, slug: str) -> URIRef:
+    return URIRef(ns.iri(kind, slug))
+
+
+def plan_graph_iri(plan: PlanData) -> URIRef:
+    """The named graph that holds one plan's data."""
+    return _r("plan", plan.plan.id)
+
+
+def ontology_graph() -> Graph:
+    """The ontology (``ontology/uvts.ttl``) as a graph."""
+    g = Graph()
+    g.parse(ONTOLOGY_FILE, format="turtle")
+    return g
+
+
+def _sv(text: str) -> Literal:
+    return Literal(text, lang="sv")
+
+
+def build_plan_graph(plan: PlanData) -> Graph:
+    """The RDF graph of one plan's data (no ontology)."""
+    g = Graph()
+    for prefix, value in ns.PREFIXES.items():
+        g.bind(prefix, value)
+    doc = plan_graph_iri(plan)
+    p = plan.plan
+    muni = _r("actor", p.municipality.id)
+
+    def provenance(s: URIRef, lines: str, note: str | None = None):
+        g.add((s, UVTS.sourceLines, Literal(lines)))
+        g.add((s, PROV.wasDerivedFrom, doc))
+        g.add((s, UVTS.inPlan, doc))
+        if note:
+            g.add((s, SKOS.editorialNote, Literal(note, lang="en")))
+
+    g.add((doc, RDF.type, UVTS.ActionPlan))
+    g.add((doc, RDF.type, PROV.Entity))
+    g.add((doc, RDFS.label, _sv(p.title)))
+    g.add((doc, DCTERMS.title, _sv(p.title)))
+    if p.short_title:
+        g.add((doc, SKOS.altLabel, _sv(p.short_title)))
+    g.add((doc, DCTERMS.source, Literal(p.source)))
+    g.add((doc, DCTERMS.temporal, Literal(f"{p.period.start}/{p.period.end}")))
+    g.add((doc, UVTS.municipality, muni))
+    g.add((doc, UVTS.sourceLines, Literal(p.lines)))
+    if p.stated_total_budget is not None:
+        g.add((doc, UVTS.statedTotalBudget, Literal(Decimal(p.stated_total_budget), datatype=XSD.decimal)))
+    if p.note:
+        g.add((doc, SKOS.editorialNote, Literal(p.note, lang="en")))
+
+    g.add((muni, RDF.type, UVTS.Municipality))
+    g.add((muni, RDF.type, ORG.FormalOrganization))
+    g.add((muni, RDF.type, CV.PublicOrganisation))
+    g.add((muni, RDFS.label, _sv(p.municipality.name)))
+    if p.municipality.code:
+        g.add((muni, UVTS.municipalityCode, Literal(p.municipality.code)))
+
+    def concept(kind: str, cls: URIRef, scheme: str, item):
+        s = _r(kind, item.id)
+        g.add((s, RDF.type, cls))
+        g.add((s, RDF.type, SKOS.Concept))
+        sch = _r("scheme", scheme)
+        g.add((s, SKOS.inScheme, sch))
+        g.add((s, SKOS.topConceptOf, sch))
+        g.add((sch, SKOS.hasTopConcept, s))
+        for lang in ("sv", "en"):
+            text = getattr(item.label, lang)
+            if text:
+                g.add((s, SKOS.prefLabel, Literal(text, lang=lang)))
+                g.add((s, RDFS.label, Literal(text, lang=lang)))
+            definition = getattr(item.definition, lang)
+            if definition:
+                g.add((s, SKOS.definition, Literal(definition, lang=lang)))
+        alt = getattr(item, "alt_labels", None)
+        if alt:
+            for lang in ("sv", "en"):
+                for text in getattr(alt, lang):
+                    g.add((s, SKOS.altLabel, Literal(text, lang=lang)))
+        provenance(s, item.lines, item.note)
+
+    for rf in plan.risk_factors:
+        concept("risk-factor", UVTS.RiskFactor, "risk-factors", rf)
+    for lv in plan.levels:
+        concept("level", UVTS.PreventionLevel, "prevention-levels", lv)
+    for ol in plan.other_links:
+        concept("link", UVTS.OtherLink, "other-links", ol)
+
+    for a in plan.actors:
+        s = _r("actor", a.id)
+        g.add((s, RDF.type, UVTS.ExternalActor))
+        g.add((s, RDF.type, ORG.Organization))
+        if a.category in PUBLIC_CATEGORIES:
+            g.add((s, RDF.type, CV.PublicOrganisation))
+        g.add((s, RDFS.label, _sv(a.name)))
+        for alt in a.alt_names:
+            g.add((s, SKOS.altLabel, _sv(alt)))
+        g.add((s, UVTS.actorCategory, _r("category", a.category)))
+        provenance(s, a.lines, a.note)
+
+    for f in plan.forums:
+        s = _r("forum", f.id)
+        g.add((s, RDF.type, UVTS.CollaborationForum))
+        g.add((s, RDF.type, ORG.OrganizationalCollaboration))
+        g.add((s, RDFS.label, _sv(f.name)))
+        for alt in f.alt_names:
+            g.add((s, SKOS.altLabel, _sv(alt)))
+        if f.expansion:
+            g.add((s, UVTS.acronymExpansion, _sv(f.expansion)))
+        if f.purpose:
+            g.add((s, UVTS.purpose, _sv(f.purpose)))
+        for kind, ids in (("department", f.members.departments), ("actor", f.members.actors)):
+            for member in ids:
+                g.add((s, ORG.hasMember, _r(kind, member)))
+                g.add((_r(kind, member), ORG.memberOf, s))
+        provenance(s, f.lines, f.note)
+
+    for pl in plan.places:
+        s = _r("place", pl.id)
+        g.add((s, RDF.type, UVTS.Place))
+        g.add((s, RDF.type, SCHEMA.Place))
+        g.add((s, RDFS.label, _sv(pl.name)))
+        for alt in pl.alt_names:
+            g.add((s, SKOS.altLabel, _sv(alt)))
+        g.add((s, UVTS.placeKind, Literal(pl.kind)))
+        if pl.priority:
+            g.add((s, UVTS.priorityArea, Literal(True)))
+        provenance(s, pl.lines, pl.note)
+
+    for d in plan.departments:
+        s = _r("department", d.id)
+        g.add((s, RDF.type, UVTS.Department))
+        g.add((s, RDF.type, ORG.OrganizationalUnit))
+        g.add((s, RDFS.label, _sv(d.name)))
+        for alt in d.alt_names:
+            g.add((s, SKOS.altLabel, _sv(alt)))
+        g.add((s, ORG.unitOf, muni))
+        g.add((muni, ORG.hasUnit, s))
+        g.add((s, UVTS.budgetAddition, Literal(Decimal(d.budget.amount), datatype=XSD.decimal)))
+        provenance(s, d.lines, d.note)
+
+        bm = _r("base-mission", d.id)
+        g.add((s, UVTS.baseMission, bm))
+        g.add((bm, RDF.type, UVTS.BaseMission))
+        g.add((bm, RDF.type, PROV.Activity))
+        g.add((bm, RDFS.label, _sv(f"Grunduppdrag – {d.name}")))
+        g.add((bm, DCTERMS.description, _sv(d.base_mission.summary)))
+        g.add((bm, UVTS.responsibleDepartment, s))
+        for rf in d.base_mission.risk_factors:
+            g.add((bm, UVTS.addresses, _r("risk-factor", rf)))
+        for kind, ids in (("department", d.base_mission.departments), ("actor", d.base_mission.actors),
+                          ("forum", d.base_mission.forums)):
+            for other in ids:
+                g.add((bm, UVTS.involves, _r(kind, other)))
+        for place in d.base_mission.places:
+            g.add((bm, UVTS.location, _r("place", place)))
+        provenance(bm, d.base_mission.lines, d.base_mission.note)
+
+        for n, item in enumerate(d.budget.breakdown, start=1):
+            b = _r("budget-item", f"{d.id}-{n}")
+            g.add((s, UVTS.budgetAllocation, b))
+            g.add((b, RDF.type, UVTS.BudgetAllocation))
+            g.add((b, RDFS.label, _sv(f"Budgetpost {n} – {d.name}")))
+            g.add((b, UVTS.purpose, _sv(item.purpose)))
+            if item.amount is not None:
+                g.add((b, UVTS.amount, Literal(Decimal(item.amount), datatype=XSD.decimal)))
+            for iv in item.interventions:
+                g.add((b, UVTS.funds, _r("intervention", iv)))
+            provenance(b, item.lines, item.note)
+
+        for iv in d.interventions:
+            i = _r("intervention", f"{d.id}-{iv.number}")
+            g.add((i, RDF.type, UVTS.Intervention))
+            g.add((i, RDF.type, PROV.Activity))
+            if iv.levels:  # aimed at children and young people: a service to citizens
+                g.add((i, RDF.type, CPSV.PublicService))
+            g.add((i, RDFS.label, _sv(iv.title)))
+            g.add((i, DCTERMS.title, _sv(iv.title)))
+            g.add((i, DCTERMS.description, _sv(iv.description)))
+            g.add((i, UVTS.sequenceNumber, Literal(iv.number)))
+            g.add((i, UVTS.responsibleDepartment, s))
+            if iv.timing:
+                g.add((i, UVTS.timing, _sv(iv.timing)))
+            for lv in iv.levels:
+                g.add((i, UVTS.preventionLevel, _r("level", lv)))
+            for rf in iv.risk_factors:
+                g.add((i, UVTS.addresses, _r("risk-factor", rf)))
+            for ol in iv.other_links:
+                g.add((i, UVTS.otherLink, _r("link", ol)))
+            for goal in iv.goals:
+                g.add((i, UVTS.goal, _sv(goal)))
+            for fu in iv.follow_ups:
+                g.add((i, UVTS.followUp, _sv(fu)))
+            if iv.min_age is not None:
+                g.add((i, UVTS.minAge, Literal(iv.min_age)))
+            if iv.max_age is not None:
+                g.add((i, UVTS.maxAge, Literal(iv.max_age)))
+            if iv.target_group:
+                g.add((i, UVTS.targetGroup, _sv(iv.target_group)))
+            for place in iv.places:
+                g.add((i, UVTS.location, _r("place", place)))
+            for kind, ids in (("department", iv.involves.departments), ("actor", iv.involves.actors),
+                              ("forum", iv.involves.forums)):
+                for other in ids:
+                    g.add((i, UVTS.involves, _r(kind, other)))
+            for other in iv.same_activity_as:
+                g.add((i, UVTS.sameActivityAs, _r("intervention", other)))
+                g.add((_r("intervention", other), UVTS.sameActivityAs, i))
+            provenance(i, iv.lines, iv.note)
+    return g
+
+
+def build_graph(plans: Iterable[PlanData], with_ontology: bool = True) -> Graph:
+    """One graph with the ontology and every plan's data (for export and validation)."""
+    g = ontology_graph() if with_ontology else Graph()
+    for prefix, value in ns.PREFIXES.items():
+        g.bind(prefix, value)
+    for plan in plans:
+        g += build_plan_graph(plan)
+    return g
+
+
+def build_dataset(plans: Iterable[PlanData]) -> Dataset:
+    """A dataset: the ontology in its own named graph, each plan in its own named graph."""
+    ds = Dataset()
+    ont = ds.graph(ONTOLOGY_GRAPH)
+    ont += ontology_graph()
+    for plan in plans:
+        pg = ds.graph(plan_graph_iri(plan))
+        pg += build_plan_graph(plan)
+    return ds
+
+
+def sorted_ntriples(g: Graph) -> bytes:
+    """N-Triples, one triple a line, sorted: byte-identical for the same graph."""
+    text = g.serialize(format="nt", encoding="utf-8")
+    lines = sorted(set(ln for ln in text.decode("utf-8").splitlines() if ln.strip()))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def serialize(g: Graph, fmt: str) -> bytes:
+    """The graph in one of :data:`FORMATS` (``turtle``, ``nt``, ``jsonld``, ``xml``)."""
+    if fmt == "nt":
+        return sorted_ntriples(g)
+    rdflib_format = FORMATS[fmt][0]
+    if fmt == "jsonld":
+        return g.serialize(format=rdflib_format, encoding="utf-8", context=dict(ns.PREFIXES), auto_compact=True)
+    return g.serialize(format=rdflib_format, encoding="utf-8")
+
+
+def write_atomic(path: str | Path, data: bytes) -> None:
+    """Write a file so that a reader sees either the old content or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,434 @@
+"""Read a plan folder (``data/``) into validated models, with errors a person can act on.
+
+Every problem names the file, the line and the field, and says in Swedish what was
+expected; a reference that does not resolve gets a suggestion for a near miss.
+
+>>> from uvts.graph.paths import DEFAULT_DATA
+>>> plan = load_plan(DEFAULT_DATA)
+>>> plan.plan.municipality.name
+'Umeå kommun'
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from . import models as m
+from .namespaces import slugify
+
+__all__ = ["Problem", "DataError", "PlanData", "load_plan", "load_plans", "read_yaml", "data_files"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data: where it is and what was expected."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        fld = f" fält '{self.field}':" if self.field else ""
+        return f"{where}:{fld} {self.message}"
+
+
+class DataError(Exception):
+    """The data could not be loaded; :attr:`problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class PlanData:
+    """One plan, loaded and validated: plain models plus where each value came from."""
+
+    folder: Path
+    plan: m.Plan
+    risk_factors: list[m.RiskFactor]
+    levels: list[m.PreventionLevel]
+    other_links: list[m.OtherLink]
+    actors: list[m.Actor]
+    forums: list[m.Forum]
+    places: list[m.Place]
+    departments: list[m.Department]
+    source_text: list[str] | None = None
+    files: list[Path] = field(default_factory=list)
+
+    def intervention_id(self, dept: m.Department, iv: m.Intervention) -> str:
+        return f"{dept.id}-{iv.number}"
+
+    def interventions(self) -> Iterable[tuple[m.Department, m.Intervention]]:
+        for dept in self.departments:
+            for iv in dept.interventions:
+                yield dept, iv
+
+    def source_excerpt(self, ranges: str) -> str:
+        """The exact plan text of a line range (``""`` when the source text is not bundled)."""
+        if not self.source_text:
+            return ""
+        out = []
+        for start, end in m.parse_line_ranges(ranges):
+            out.extend(self.source_text[start - 1 : end])
+        return "\n".join(out)
+
+
+# --- YAML with line numbers ------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _to_python(node: yaml.Node, path: tuple, positions: dict, problems: list, fname: str, loader=None) -> Any:
+    loader = loader or _Loader("")
+    positions[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in out:
+                problems.append(Problem(fname, key_node.start_mark.line + 1, ".".join(map(str, path + (key,))),
+                                        f"nyckeln '{key}' förekommer två gånger; varje nyckel får bara finnas en gång"))
+            positions[path + (key,)] = key_node.start_mark.line + 1
+            out[key] = _to_python(value_node, path + (key,), positions, problems, fname, loader)
+            positions[path + (key,)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(v, path + (i,), positions, problems, fname, loader) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[tuple, int]]:
+    """Parse one YAML file; return its data and a map from field path to line number.
+
+    Raises :class:`DataError` for an unreadable, non-UTF-8, empty or malformed file.
+    """
+    fname = display or str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError([Problem(fname, None, "", f"filen kan inte läsas ({exc.strerror})")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError([Problem(fname, line, "", f"filen är inte UTF-8 (byte 0x{raw[exc.start]:02x} på position {exc.start}); "
+                                                  "spara den som UTF-8")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
+        raise DataError([Problem(fname, 1, "", "filen är tom; förväntade YAML-data")])
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "okänt fel"
+        raise DataError([Problem(fname, line, "", f"felaktig YAML ({what}); kontrollera indrag, kolon och citattecken")]) from None
+    positions: dict[tuple, int] = {}
+    problems: list[Problem] = []
+    try:
+        data = _to_python(node, (), positions, problems, fname)
+    except yaml.YAMLError as exc:  # pragma: no cover - constructor errors are rare in safe YAML
+        raise DataError([Problem(fname, None, "", f"felaktig YAML ({exc})")]) from None
+    if problems:
+        raise DataError(problems)
+    return data, positions
+
+
+# --- validation against the models -----------------------------------------------------
+
+_MESSAGES = {
+    "missing": "fältet saknas men krävs",
+    "extra_forbidden": "okänd nyckel; kontrollera stavningen (se docs/data-format.md för tillåtna nycklar)",
+    "int_type": "förväntade ett heltal",
+    "int_parsing": "förväntade ett heltal",
+    "int_from_float": "förväntade ett heltal",
+    "string_type": "förväntade text",
+    "list_type": "förväntade en lista",
+    "dict_type": "förväntade en mappning (nyckel: värde)",
+    "model_type": "förväntade en mappning (nyckel: värde)",
+    "bool_type": "förväntade true eller false",
+    "bool_parsing": "förväntade true eller false",
+    "string_too_short": "får inte vara tom",
+    "greater_than_equal": "värdet är för litet",
+    "less_than_equal": "värdet är för stort",
+}
+
+
+def _swedish(err: dict) -> str:
+    kind = err["type"]
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"förväntade ett av {expected} (fick {err.get('input')!r})"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        ctx = err.get("ctx", {})
+        bound = ctx.get("ge", ctx.get("le"))
+        op = "≥" if kind == "greater_than_equal" else "≤"
+        return f"förväntade ett tal {op} {bound} (fick {err.get('input')!r})"
+    if kind == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        return f"förväntade {msg} (fick {err.get('input')!r})"
+    base = _MESSAGES.get(kind, err["msg"])
+    if kind not in ("missing", "extra_forbidden") and "input" in err:
+        return f"{base} (fick {err['input']!r})"
+    return base
+
+
+def _line_for(positions: dict[tuple, int], loc: tuple) -> int | None:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in positions:
+            return positions[loc[:n]]
+    return None
+
+
+def _validate(model: type[BaseModel], data: Any, positions: dict, fname: str, prefix: tuple = ()) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = prefix + tuple(err["loc"])
+            problems.append(Problem(fname, _line_for(positions, loc), ".".join(map(str, loc)), _swedish(err)))
+        raise DataError(problems) from None
+
+
+def _validate_list(model: type[BaseModel], data: Any, positions: dict, fname: str) -> list:
+    if not isinstance(data, list):
+        raise DataError([Problem(fname, 1, "", "förväntade en lista av poster (rader som börjar med '- ')")])
+    out, problems = [], []
+    for i, item in enumerate(data):
+        try:
+            out.append(_validate(model, item, positions, fname, (i,)))
+        except DataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+# --- the plan folder -------------------------------------------------------------------
+
+_SHARED = {
+    "risk_factors": ("risk-factors.yaml", m.RiskFactor),
+    "levels": ("prevention-levels.yaml", m.PreventionLevel),
+    "other_links": ("other-links.yaml", m.OtherLink),
+    "actors": ("actors.yaml", m.Actor),
+    "forums": ("forums.yaml", m.Forum),
+    "places": ("places.yaml", m.Place),
+}
+
+
+def data_files(folder: Path) -> list[Path]:
+    """Every file of a plan folder that the graph is built from, in a fixed order."""
+    folder = Path(folder)
+    files = [folder / "plan.yaml"] + [folder / name for name, _ in _SHARED.values()]
+    files += sorted((folder / "departments").glob("*.yaml"))
+    return files
+
+
+def _suggest(value: str, candidates: Iterable[str]) -> str:
+    pool = sorted(set(candidates))
+    folded = slugify(value)
+    if folded in pool and folded != value:
+        return f'; menade du "{folded}"?'
+    near = difflib.get_close_matches(folded or value, pool, n=1, cutoff=0.6)
+    return f'; menade du "{near[0]}"?' if near else ""
+
+
+def load_plan(folder: str | Path) -> PlanData:
+    """Load and validate one plan folder. Raises :class:`DataError` listing every problem."""
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        raise DataError([Problem(str(folder), None, "", "mappen finns inte; ange en mapp med plan.yaml (--data MAPP)")])
+
+    def rel(p: Path) -> str:
+        try:
+            return str(p.relative_to(folder.parent))
+        except ValueError:
+            return str(p)
+
+    loaded: dict[str, Any] = {}
+    positions_of: dict[str, tuple[str, dict]] = {}
+
+    def load_file(key: str, path: Path, model, many: bool):
+        if not path.exists():
+            problems.append(Problem(rel(path), None, "", "filen saknas men krävs i en planmapp"))
+            return
+        try:
+            data, pos = read_yaml(path, rel(path))
+            loaded[key] = (_validate_list if many else _validate)(model, data, pos, rel(path))
+            positions_of[key] = (rel(path), pos)
+        except DataError as exc:
+            problems.extend(exc.problems)
+
+    load_file("plan", folder / "plan.yaml", m.Plan, False)
+    for key, (name, model) in _SHARED.items():
+        load_file(key, folder / name, model, True)
+    dept_files = sorted((folder / "departments").glob("*.yaml"))
+    departments: list[m.Department] = []
+    dept_pos: dict[str, tuple[str, dict]] = {}
+    for path in dept_files:
+        try:
+            data, pos = read_yaml(path, rel(path))
+            dept = _validate(m.Department, data, pos, rel(path))
+            if dept.id != path.stem:
+                problems.append(Problem(rel(path), pos.get(("id",)), "id",
+                                        f"förväntade id '{path.stem}' (samma som filnamnet), fick '{dept.id}'"))
+            departments.append(dept)
+            dept_pos[dept.id] = (rel(path), pos)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+
+    plan: m.Plan = loaded["plan"]
+    ids: dict[str, dict[str, tuple[str, int | None]]] = {}
+
+    def register(kind: str, key: str, items, label: str):
+        fname, pos = positions_of[key]
+        seen = ids.setdefault(kind, {})
+        for i, item in enumerate(items):
+            line = pos.get((i, "id"))
+            if item.id in seen:
+                first = seen[item.id]
+                problems.append(Problem(fname, line, f"{i}.id",
+                                        f"{label} '{item.id}' finns redan ({first[0]}:{first[1]}); varje id måste vara unikt"))
+            else:
+                seen[item.id] = (fname, line)
+
+    register("risk_factor", "risk_factors", loaded["risk_factors"], "riskfaktorn")
+    register("level", "levels", loaded["levels"], "preventionsnivån")
+    register("other_link", "other_links", loaded["other_links"], "kopplingen")
+    register("actor", "actors", loaded["actors"], "aktören")
+    register("forum", "forums", loaded["forums"], "forumet")
+    register("place", "places", loaded["places"], "platsen")
+    ids["department"] = {d.id: (dept_pos[d.id][0], dept_pos[d.id][1].get(("id",))) for d in departments}
+    interventions = {}
+    for dept in departments:
+        fname, pos = dept_pos[dept.id]
+        for i, iv in enumerate(dept.interventions):
+            key = f"{dept.id}-{iv.number}"
+            if key in interventions:
+                problems.append(Problem(fname, pos.get(("interventions", i, "number")), f"interventions.{i}.number",
+                                        f"insats nummer {iv.number} finns redan i {dept.name}; varje nummer måste vara unikt"))
+            interventions[key] = (fname, pos.get(("interventions", i)))
+    ids["intervention"] = interventions
+    if plan.municipality.id in ids["actor"]:
+        problems.append(Problem(positions_of["plan"][0], positions_of["plan"][1].get(("municipality", "id")),
+                                "municipality.id", "kommunens id får inte också vara en extern aktör"))
+
+    kind_names = {
+        "risk_factor": "riskfaktor", "level": "preventionsnivå", "other_link": "koppling",
+        "actor": "extern aktör", "forum": "samverkansforum", "place": "plats",
+        "department": "förvaltning", "intervention": "insats",
+    }
+
+    def check_ref(kind: str, value: str, fname: str, pos: dict, loc: tuple):
+        if value not in ids.get(kind, {}):
+            problems.append(Problem(fname, _line_for(pos, loc), ".".join(map(str, loc)),
+                                    f"okänd {kind_names[kind]} '{value}'{_suggest(value, ids.get(kind, {}))}"))
+
+    max_line = plan.source_line_count
+
+    def check_lines(value: str | None, fname: str, pos: dict, loc: tuple):
+        if value is None:
+            return
+        for start, end in m.parse_line_ranges(value):
+            if end > max_line:
+                problems.append(Problem(fname, _line_for(pos, loc), ".".join(map(str, loc)),
+                                        f"radintervallet {start}-{end} går utanför planens {max_line} rader"))
+
+    for key in ("risk_factors", "levels", "other_links", "actors", "forums", "places"):
+        fname, pos = positions_of[key]
+        for i, item in enumerate(loaded[key]):
+            check_lines(item.lines, fname, pos, (i, "lines"))
+    fname, pos = positions_of["forums"]
+    for i, forum in enumerate(loaded["forums"]):
+        check_lines(forum.purpose_lines, fname, pos, (i, "purpose_lines"))
+        for j, d in enumerate(forum.members.departments):
+            check_ref("department", d, fname, pos, (i, "members", "departments", j))
+        for j, a in enumerate(forum.members.actors):
+            check_ref("actor", a, fname, pos, (i, "members", "actors", j))
+
+    for dept in departments:
+        fname, pos = dept_pos[dept.id]
+        check_lines(dept.lines, fname, pos, ("lines",))
+        for i, iv in enumerate(dept.interventions):
+            base = ("interventions", i)
+            check_lines(iv.lines, fname, pos, base + ("lines",))
+            for j, v in enumerate(iv.levels):
+                check_ref("level", v, fname, pos, base + ("levels", j))
+            for j, v in enumerate(iv.risk_factors):
+                check_ref("risk_factor", v, fname, pos, base + ("risk_factors", j))
+            for j, v in enumerate(iv.other_links):
+                check_ref("other_link", v, fname, pos, base + ("other_links", j))
+            for j, v in enumerate(iv.places):
+                check_ref("place", v, fname, pos, base + ("places", j))
+            for j, v in enumerate(iv.involves.departments):
+                check_ref("department", v, fname, pos, base + ("involves", "departments", j))
+                if v == dept.id:
+                    problems.append(Problem(fname, _line_for(pos, base + ("involves", "departments", j)),
+                                            f"interventions.{i}.involves.departments.{j}",
+                                            "den ansvariga förvaltningen ska inte stå bland de medverkande"))
+            for j, v in enumerate(iv.involves.actors):
+                check_ref("actor", v, fname, pos, base + ("involves", "actors", j))
+            for j, v in enumerate(iv.involves.forums):
+                check_ref("forum", v, fname, pos, base + ("involves", "forums", j))
+            for j, v in enumerate(iv.same_activity_as):
+                check_ref("intervention", v, fname, pos, base + ("same_activity_as", j))
+            if iv.min_age is not None and iv.max_age is not None and iv.min_age > iv.max_age:
+                problems.append(Problem(fname, _line_for(pos, base + ("min_age",)), f"interventions.{i}.min_age",
+                                        f"förväntade min_age ≤ max_age (fick {iv.min_age} > {iv.max_age})"))
+        bm = dept.base_mission
+        check_lines(bm.lines, fname, pos, ("base_mission", "lines"))
+        for kind, values, name in (("risk_factor", bm.risk_factors, "risk_factors"), ("department", bm.departments, "departments"),
+                                   ("actor", bm.actors, "actors"), ("forum", bm.forums, "forums"), ("place", bm.places, "places")):
+            for j, v in enumerate(values):
+                check_ref(kind, v, fname, pos, ("base_mission", name, j))
+        check_lines(dept.budget.lines, fname, pos, ("budget", "lines"))
+        for i, item in enumerate(dept.budget.breakdown):
+            check_lines(item.lines, fname, pos, ("budget", "breakdown", i, "lines"))
+            for j, v in enumerate(item.interventions):
+                check_ref("intervention", v, fname, pos, ("budget", "breakdown", i, "interventions", j))
+    if problems:
+        raise DataError(problems)
+
+    source = folder / "source" / plan.source
+    source_text = source.read_text(encoding="utf-8").splitlines() if source.exists() else None
+    return PlanData(
+        folder=folder, plan=plan, risk_factors=loaded["risk_factors"], levels=loaded["levels"],
+        other_links=loaded["other_links"], actors=loaded["actors"], forums=loaded["forums"],
+        places=loaded["places"], departments=sorted(departments, key=lambda d: d.id),
+        source_text=source_text, files=data_files(folder),
+    )
+
+
+def load_plans(folders: Iterable[str | Path]) -> list[PlanData]:
+    """Load several plan folders; problems of all folders are reported together."""
+    plans, problems = [], []
+    for folder in folders:
+        try:
+            plans.append(load_plan(folder))
+        except DataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError(problems)
+    seen: dict[str, Path] = {}
+    for p in plans:
+        if p.plan.id in seen:
+            raise DataError([Problem(str(p.folder / "plan.yaml"), None, "id",
+                                     f"planen '{p.plan.id}' finns redan i {seen[p.plan.id]}; varje plan måste ha ett unikt id")])
+        seen[p.plan.id] = p.folder
+    return plans

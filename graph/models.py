@@ -1,0 +1,222 @@
+"""The data format as pydantic models: every key is known, every value typed.
+
+These models say what a file in ``data/`` may contain; :mod:`uvts.graph.load` reads the
+files, validates them against these models and resolves references between them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+__all__ = [
+    "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
+    "Place", "Intervention", "BaseMission", "Budget", "BudgetItem", "Department", "Plan",
+    "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS",
+]
+
+_RANGES = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+ACTOR_CATEGORIES = ("police", "region", "state-agency", "civil-society", "business", "academia", "other")
+PLACE_KINDS = ("area", "school", "building")
+
+
+def parse_line_ranges(text: str) -> list[tuple[int, int]]:
+    """``"1598-1621, 1639-1661"`` -> ``[(1598, 1621), (1639, 1661)]``."""
+    out = []
+    for part in text.split(","):
+        a, _, b = part.strip().partition("-")
+        start, end = int(a), int(b or a)
+        out.append((start, end))
+    return out
+
+
+def _check_ranges(value: str) -> str:
+    if not _RANGES.match(value):
+        raise ValueError("radintervall som \"168-209\" eller \"1598-1621, 1639-1661\"")
+    for start, end in parse_line_ranges(value):
+        if start < 1 or end < start:
+            raise ValueError(f"radintervall där början ≤ slut och början ≥ 1 (fick {start}-{end})")
+    return re.sub(r"\s*-\s*", "-", re.sub(r"\s*,\s*", ", ", value.strip()))
+
+
+def _check_slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError("ett id med gemena a–z, 0–9 och bindestreck (å, ä → a; ö → o)")
+    return value
+
+
+LineRanges = Annotated[str, AfterValidator(_check_ranges)]
+Slug = Annotated[str, AfterValidator(_check_slug)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Label(_Model):
+    sv: NonEmpty
+    en: Optional[NonEmpty] = None
+
+
+class AltLabels(_Model):
+    sv: list[NonEmpty] = []
+    en: list[NonEmpty] = []
+
+
+class Definition(_Model):
+    sv: NonEmpty
+    en: Optional[NonEmpty] = None
+
+
+class RiskFactor(_Model):
+    id: Slug
+    label: Label
+    alt_labels: AltLabels = AltLabels()
+    definition: Definition
+    lines: LineRanges
+    note: Optional[str] = None
+
+
+class PreventionLevel(_Model):
+    id: Slug
+    label: Label
+    definition: Definition
+    lines: LineRanges
+    note: Optional[str] = None
+
+
+class OtherLink(_Model):
+    id: Slug
+    label: Label
+    definition: Definition
+    lines: LineRanges
+    note: Optional[str] = None
+
+
+class Actor(_Model):
+    id: Slug
+    name: NonEmpty
+    alt_names: list[NonEmpty] = []
+    category: Literal["police", "region", "state-agency", "civil-society", "business", "academia", "other"]
+    lines: LineRanges
+    note: Optional[str] = None
+
+
+class Members(_Model):
+    departments: list[Slug] = []
+    actors: list[Slug] = []
+
+
+class Forum(_Model):
+    id: Slug
+    name: NonEmpty
+    alt_names: list[NonEmpty] = []
+    expansion: Optional[str] = None
+    purpose: Optional[str] = None
+    purpose_lines: Optional[LineRanges] = None
+    members: Members = Members()
+    lines: LineRanges
+    note: Optional[str] = None
+
+
+class Place(_Model):
+    id: Slug
+    name: NonEmpty
+    alt_names: list[NonEmpty] = []
+    kind: Literal["area", "school", "building"]
+    priority: bool = False
+    lines: LineRanges
+    note: Optional[str] = None
+
+
+class Involves(_Model):
+    departments: list[Slug] = []
+    actors: list[Slug] = []
+    forums: list[Slug] = []
+
+
+class Intervention(_Model):
+    number: int = Field(ge=1)
+    title: NonEmpty
+    lines: LineRanges
+    levels: list[Slug]
+    description: NonEmpty
+    timing: Optional[str] = None
+    risk_factors: list[Slug] = []
+    other_links: list[Slug] = []
+    goals: list[NonEmpty] = []
+    follow_ups: list[NonEmpty] = []
+    min_age: Optional[int] = Field(default=None, ge=0, le=120)
+    max_age: Optional[int] = Field(default=None, ge=0, le=120)
+    target_group: Optional[str] = None
+    places: list[Slug] = []
+    involves: Involves = Involves()
+    same_activity_as: list[Slug] = []
+    note: Optional[str] = None
+
+
+class BaseMission(_Model):
+    lines: LineRanges
+    summary: NonEmpty
+    risk_factors: list[Slug] = []
+    departments: list[Slug] = []
+    actors: list[Slug] = []
+    forums: list[Slug] = []
+    places: list[Slug] = []
+    note: Optional[str] = None
+
+
+class BudgetItem(_Model):
+    amount: Optional[int] = Field(default=None, ge=0)
+    purpose: NonEmpty
+    lines: LineRanges
+    interventions: list[Slug] = []
+    note: Optional[str] = None
+
+
+class Budget(_Model):
+    amount: int = Field(ge=0)
+    lines: LineRanges
+    breakdown: list[BudgetItem] = []
+    note: Optional[str] = None
+
+
+class Department(_Model):
+    id: Slug
+    name: NonEmpty
+    alt_names: list[NonEmpty] = []
+    lines: LineRanges
+    interventions: list[Intervention]
+    base_mission: BaseMission
+    budget: Budget
+    note: Optional[str] = None
+
+
+class Municipality(_Model):
+    id: Slug
+    name: NonEmpty
+    code: Optional[str] = None
+
+
+class Period(_Model):
+    start: int
+    end: int
+
+
+class Plan(_Model):
+    id: Slug
+    title: NonEmpty
+    short_title: Optional[str] = None
+    municipality: Municipality
+    period: Period
+    source: NonEmpty
+    source_line_count: int = Field(ge=1)
+    lines: LineRanges
+    stated_total_budget: Optional[int] = None
+    stated_total_budget_lines: Optional[LineRanges] = None
+    note: Optional[str] = None

@@ -1,0 +1,380 @@
+"""Where the graph lives: an interface with an embedded default and an in-memory rdflib store.
+
+The default is pyoxigraph persisted to a folder (``.uvts/store``). A store carries a
+fingerprint of the data, the ontology and the code that built it; a later start with the
+same fingerprint opens the store read-only instead of rebuilding it.
+
+Results come back as plain data (:class:`Term`, :class:`SelectResult`), the same for
+every backend, so that callers never see a library's own types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Protocol, Sequence
+
+from . import namespaces as ns
+
+__all__ = ["Term", "SelectResult", "Store", "OxigraphStore", "RdflibStore", "fingerprint", "open_store",
+           "STORE_KINDS", "QueryError"]
+
+STORE_KINDS = ("oxigraph", "memory", "rdflib")
+
+
+class QueryError(ValueError):
+    """A query could not be parsed or run; the message comes from the SPARQL engine."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """An RDF term as plain data: ``kind`` is ``uri``, ``literal`` or ``bnode``."""
+
+    kind: str
+    value: str
+    datatype: str | None = None
+    lang: str | None = None
+
+    def n3(self) -> str:
+        if self.kind == "uri":
+            return f"<{self.value}>"
+        if self.kind == "bnode":
+            return f"_:{self.value}"
+        escaped = self.value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        if self.lang:
+            return f'"{escaped}"@{self.lang}'
+        if self.datatype and self.datatype != ns.XSD + "string":
+            return f'"{escaped}"^^<{self.datatype}>'
+        return f'"{escaped}"'
+
+    def to_python(self):
+        """The value as Python: int/float/bool for numeric and boolean literals, else the string."""
+        if self.kind != "literal" or not self.datatype:
+            return self.value
+        dt = self.datatype[len(ns.XSD):] if self.datatype.startswith(ns.XSD) else ""
+        try:
+            if dt in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger"):
+                return int(self.value)
+            if dt in ("decimal", "double", "float"):
+                number = float(self.value)
+                return int(number) if number.is_integer() and dt == "decimal" else number
+            if dt == "boolean":
+                return self.value in ("true", "1")
+        except ValueError:
+            return self.value
+        return self.value
+
+    @staticmethod
+    def uri(value: str) -> "Term":
+        return Term("uri", value)
+
+    @staticmethod
+    def literal(value, datatype: str | None = None, lang: str | None = None) -> "Term":
+        if isinstance(value, bool):
+            return Term("literal", "true" if value else "false", ns.XSD + "boolean")
+        if isinstance(value, int):
+            return Term("literal", str(value), ns.XSD + "integer")
+        if isinstance(value, float):
+            return Term("literal", repr(value), ns.XSD + "double")
+        return Term("literal", str(value), datatype if not lang else None, lang)
+
+
+@dataclass
+class SelectResult:
+    """The answer to a SELECT (``vars`` and ``rows``) or an ASK (``boolean``)."""
+
+    vars: list[str]
+    rows: list[dict[str, Term]]
+    boolean: bool | None = None
+    truncated: bool = False
+
+    def values(self) -> list[dict]:
+        """Rows as plain Python values (``None`` for unbound)."""
+        return [{v: (r[v].to_python() if v in r else None) for v in self.vars} for r in self.rows]
+
+
+class Store(Protocol):
+    """What every store offers. A remote SPARQL 1.1 store implements the same methods."""
+
+    kind: str
+
+    def load_ntriples(self, data: bytes, graph: str) -> None: ...
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None) -> SelectResult: ...
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> bytes: ...
+
+    def graphs(self) -> list[str]: ...
+
+    def __len__(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+# --- pyoxigraph ------------------------------------------------------------------------
+
+
+def _ox_term(t) -> Term:
+    import pyoxigraph as ox
+
+    if isinstance(t, ox.NamedNode):
+        return Term("uri", t.value)
+    if isinstance(t, ox.BlankNode):
+        return Term("bnode", t.value)
+    lang = t.language
+    return Term("literal", t.value, None if lang else t.datatype.value, lang)
+
+
+def _to_ox(t: Term):
+    import pyoxigraph as ox
+
+    if t.kind == "uri":
+        return ox.NamedNode(t.value)
+    if t.kind == "bnode":
+        return ox.BlankNode(t.value)
+    if t.lang:
+        return ox.Literal(t.value, language=t.lang)
+    if t.datatype:
+        return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype))
+    return ox.Literal(t.value)
+
+
+class OxigraphStore:
+    """The embedded default: pyoxigraph, in memory or persisted to a folder."""
+
+    kind = "oxigraph"
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False):
+        import pyoxigraph as ox
+
+        self.path = Path(path) if path else None
+        if self.path is None:
+            self._store = ox.Store()
+        elif read_only:
+            self._store = ox.Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._store = ox.Store(str(self.path))
+
+    def load_ntriples(self, data: bytes, graph: str) -> None:
+        import pyoxigraph as ox
+
+        self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        self._store.flush()
+
+    def _query(self, query: str, bindings: dict[str, Term] | None):
+        import pyoxigraph as ox
+
+        subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        try:
+            return self._store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
+        except SyntaxError as exc:
+            raise QueryError(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise QueryError(str(exc)) from None
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None) -> SelectResult:
+        import pyoxigraph as ox
+
+        res = self._query(query, bindings)
+        if isinstance(res, bool):
+            return SelectResult([], [], boolean=res)
+        if not isinstance(res, ox.QuerySolutions):
+            raise QueryError("frågan är inte en SELECT- eller ASK-fråga")
+        names = [v.value for v in res.variables]
+        rows, truncated = [], False
+        try:
+            for sol in res:
+                if limit is not None and len(rows) >= limit:
+                    truncated = True
+                    break
+                row = {}
+                for name in names:
+                    value = sol[name]
+                    if value is not None:
+                        row[name] = _ox_term(value)
+                rows.append(row)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise QueryError(str(exc)) from None
+        return SelectResult(names, rows, truncated=truncated)
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> bytes:
+        import pyoxigraph as ox
+
+        res = self._query(query, bindings)
+        if not isinstance(res, ox.QueryTriples):
+            raise QueryError("frågan är inte en CONSTRUCT- eller DESCRIBE-fråga")
+        return res.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs())
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def close(self) -> None:
+        self._store = None
+
+
+# --- rdflib memory -----------------------------------------------------------------------
+
+
+def _rdflib_term(t) -> Term:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(t, URIRef):
+        return Term("uri", str(t))
+    if isinstance(t, BNode):
+        return Term("bnode", str(t))
+    assert isinstance(t, Literal)
+    return Term("literal", str(t), None if t.language else (str(t.datatype) if t.datatype else ns.XSD + "string"),
+                t.language)
+
+
+def _to_rdflib(t: Term):
+    from rdflib import BNode, Literal, URIRef
+
+    if t.kind == "uri":
+        return URIRef(t.value)
+    if t.kind == "bnode":
+        return BNode(t.value)
+    return Literal(t.value, lang=t.lang, datatype=None if t.lang or not t.datatype else URIRef(t.datatype))
+
+
+class RdflibStore:
+    """rdflib's in-memory store: the reference implementation, slower than the default."""
+
+    kind = "rdflib"
+
+    def __init__(self):
+        from rdflib import Dataset
+
+        self._ds = Dataset(default_union=True)
+
+    def load_ntriples(self, data: bytes, graph: str) -> None:
+        from rdflib import URIRef
+
+        self._ds.graph(URIRef(graph)).parse(data=data, format="nt")
+
+    def _query(self, query: str, bindings: dict[str, Term] | None):
+        from pyparsing import ParseException
+
+        try:
+            return self._ds.query(query, initBindings={k: _to_rdflib(v) for k, v in (bindings or {}).items()})
+        except ParseException as exc:
+            raise QueryError(str(exc)) from None
+        except Exception as exc:  # rdflib raises many kinds for bad queries
+            raise QueryError(f"{type(exc).__name__}: {exc}") from None
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None) -> SelectResult:
+        res = self._query(query, bindings)
+        if res.type == "ASK":
+            return SelectResult([], [], boolean=bool(res.askAnswer))
+        if res.type != "SELECT":
+            raise QueryError("frågan är inte en SELECT- eller ASK-fråga")
+        names = [str(v) for v in res.vars]
+        rows, truncated = [], False
+        for sol in res:
+            if limit is not None and len(rows) >= limit:
+                truncated = True
+                break
+            rows.append({n: _rdflib_term(sol[i]) for i, n in enumerate(names) if sol[i] is not None})
+        return SelectResult(names, rows, truncated=truncated)
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> bytes:
+        res = self._query(query, bindings)
+        if res.type not in ("CONSTRUCT", "DESCRIBE"):
+            raise QueryError("frågan är inte en CONSTRUCT- eller DESCRIBE-fråga")
+        return res.graph.serialize(format="nt", encoding="utf-8")
+
+    def graphs(self) -> list[str]:
+        return sorted(str(g.identifier) for g in self._ds.graphs() if str(g.identifier) != "urn:x-rdflib:default")
+
+    def __len__(self) -> int:
+        return len(self._ds)
+
+    def close(self) -> None:
+        pass
+
+
+# --- building and reusing the embedded store ----------------------------------------------
+
+
+def fingerprint(files: Iterable[Path]) -> str:
+    """A hash of the files a store is built from, and of the code that builds it."""
+    from .paths import ONTOLOGY_FILE, ROOT
+
+    h = hashlib.sha256()
+    code = [ROOT / "graph" / "build.py", ROOT / "graph" / "models.py", ONTOLOGY_FILE]
+    for path in list(files) + code:
+        path = Path(path)
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes() if path.exists() else b"-")
+    return h.hexdigest()
+
+
+def _meta(path: Path) -> dict:
+    try:
+        return json.loads((path / "uvts-meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: str | Path | None = None,
+               rebuild: bool = False):
+    """Open a store holding the plans of ``data_dirs``, building it only when needed.
+
+    Returns ``(store, built)``: ``built`` is true when the data was (re)loaded.
+    The embedded store is built in a temporary folder and swapped in when complete, so
+    a failed build leaves the previous store intact.
+    """
+    from .load import data_files
+    from .paths import state_dir
+
+    files = [f for d in data_dirs for f in data_files(Path(d))]
+    files += [f for d in data_dirs for f in sorted((Path(d) / "source").glob("*.txt"))]
+    fp = fingerprint([f for f in files if f.is_file()])
+    if kind in ("memory", "rdflib"):
+        store = RdflibStore() if kind == "rdflib" else OxigraphStore()
+        _fill(store, data_dirs)
+        return store, True
+    if kind != "oxigraph":
+        raise ValueError(f"okänd lagringstyp '{kind}'; välj en av {', '.join(STORE_KINDS)}")
+    target = Path(path) if path else state_dir() / "store"
+    if not rebuild and _meta(target).get("fingerprint") == fp:
+        return OxigraphStore(target, read_only=True), False
+    tmp = target.with_name(target.name + ".building")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    store = OxigraphStore(tmp)
+    try:
+        _fill(store, data_dirs)
+        store.close()
+        del store
+        (tmp / "uvts-meta.json").write_text(json.dumps({"fingerprint": fp, "data": [str(d) for d in data_dirs]}),
+                                            encoding="utf-8")
+        old = target.with_name(target.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return OxigraphStore(target, read_only=True), True
+
+
+def _fill(store, data_dirs: Sequence[str | Path]) -> None:
+    from .build import ONTOLOGY_GRAPH, build_plan_graph, ontology_graph, plan_graph_iri, sorted_ntriples
+    from .load import load_plans
+
+    plans = load_plans(data_dirs)
+    store.load_ntriples(sorted_ntriples(ontology_graph()), str(ONTOLOGY_GRAPH))
+    for plan in plans:
+        store.load_ntriples(sorted_ntriples(build_plan_graph(plan)), str(plan_graph_iri(plan)))

@@ -1,0 +1,3 @@
+from uvts.api.cli import main
+
+raise SystemExit(main())
