@@ -9,11 +9,12 @@ that need them, so ``uvts query`` does not pay for FastAPI, pyvis or matplotlib.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from pathlib import Path
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "COMMAND_MODULES", "open_store_from_args", "data_dirs_from_args"]
 
 
 def _default_data() -> list[Path]:
@@ -35,14 +36,16 @@ def _err(msg: str) -> None:
     print(f"fel: {msg}", file=sys.stderr)
 
 
-def _data_dirs(args) -> list[Path]:
+def data_dirs_from_args(args) -> list[Path]:
+    """The plan folders a command works on (``--data``, ``UVTS_DATA`` or the repository's data/)."""
     return args.data or _default_data()
 
 
-def _open(args):
+def open_store_from_args(args):
+    """Open the store a command works on, building it when the data has changed."""
     from uvts.graph.store import open_store
 
-    store, built = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, built = open_store(data_dirs_from_args(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
     return store, built
 
 
@@ -54,8 +57,8 @@ def cmd_build(args) -> int:
     from uvts.graph.load import load_plans
     from uvts.graph.summary import format_summary, summary
 
-    plans = load_plans(_data_dirs(args))  # reports data errors before anything is written
-    store, built = _open(args)
+    plans = load_plans(data_dirs_from_args(args))  # reports data errors before anything is written
+    store, built = open_store_from_args(args)
     if args.output:
         write_atomic(args.output, serialize(build_graph(plans), "nt"))
     print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
@@ -67,7 +70,7 @@ def cmd_export(args) -> int:
     from uvts.graph.build import FORMATS, build_graph, serialize, write_atomic
     from uvts.graph.load import load_plans
 
-    data = serialize(build_graph(load_plans(_data_dirs(args))), args.format)
+    data = serialize(build_graph(load_plans(data_dirs_from_args(args))), args.format)
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
@@ -80,7 +83,7 @@ def cmd_validate(args) -> int:
     from uvts.graph.load import load_plans
     from uvts.graph.validate import check_consistency, format_violations, validate_plans
 
-    plans = load_plans(_data_dirs(args))
+    plans = load_plans(data_dirs_from_args(args))
     violations = validate_plans(plans)
     problems = [] if args.no_owl else check_consistency(plans)
     if not violations and not problems:
@@ -114,7 +117,7 @@ def cmd_query(args) -> int:
         params[key.strip()] = value.strip()
     if args.name:
         get_query(args.name)  # fail fast on an unknown name, before opening the store
-    store, _ = _open(args)
+    store, _ = open_store_from_args(args)
     if args.sparql:
         sparql = Path(args.sparql[1:]).read_text(encoding="utf-8") if args.sparql.startswith("@") else args.sparql
         result = store.select(sparql, limit=args.limit)
@@ -160,7 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--list", action="store_true", help="lista de sparade frågorna")
     p.set_defaults(func=cmd_query)
 
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        module.add_commands(sub, _add_common)
     return parser
+
+
+# Modules that add further subcommands. Each defines ``add_commands(subparsers, add_common)``
+# and imports its heavy libraries only inside the command functions.
+COMMAND_MODULES: list[str] = []
 
 
 def main(argv: list[str] | None = None) -> int:

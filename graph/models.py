@@ -51,6 +51,8 @@ def _check_slug(value: str) -> str:
 
 LineRanges = Annotated[str, AfterValidator(_check_ranges)]
 Slug = Annotated[str, AfterValidator(_check_slug)]
+# References are checked against the ids that exist (with a near-miss suggestion), not by form.
+Ref = NonEmptyRef = Annotated[str, Field(min_length=1)]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -108,8 +110,8 @@ class Actor(_Model):
 
 
 class Members(_Model):
-    departments: list[Slug] = []
-    actors: list[Slug] = []
+    departments: list[Ref] = []
+    actors: list[Ref] = []
 
 
 class Forum(_Model):
@@ -135,39 +137,39 @@ class Place(_Model):
 
 
 class Involves(_Model):
-    departments: list[Slug] = []
-    actors: list[Slug] = []
-    forums: list[Slug] = []
+    departments: list[Ref] = []
+    actors: list[Ref] = []
+    forums: list[Ref] = []
 
 
 class Intervention(_Model):
     number: int = Field(ge=1)
     title: NonEmpty
     lines: LineRanges
-    levels: list[Slug]
+    levels: list[Ref]
     description: NonEmpty
     timing: Optional[str] = None
-    risk_factors: list[Slug] = []
-    other_links: list[Slug] = []
+    risk_factors: list[Ref] = []
+    other_links: list[Ref] = []
     goals: list[NonEmpty] = []
     follow_ups: list[NonEmpty] = []
     min_age: Optional[int] = Field(default=None, ge=0, le=120)
     max_age: Optional[int] = Field(default=None, ge=0, le=120)
     target_group: Optional[str] = None
-    places: list[Slug] = []
+    places: list[Ref] = []
     involves: Involves = Involves()
-    same_activity_as: list[Slug] = []
+    same_activity_as: list[Ref] = []
     note: Optional[str] = None
 
 
 class BaseMission(_Model):
     lines: LineRanges
     summary: NonEmpty
-    risk_factors: list[Slug] = []
-    departments: list[Slug] = []
-    actors: list[Slug] = []
-    forums: list[Slug] = []
-    places: list[Slug] = []
+    risk_factors: list[Ref] = []
+    departments: list[Ref] = []
+    actors: list[Ref] = []
+    forums: list[Ref] = []
+    places: list[Ref] = []
     note: Optional[str] = None
 
 
@@ -175,7 +177,7 @@ class BudgetItem(_Model):
     amount: Optional[int] = Field(default=None, ge=0)
     purpose: NonEmpty
     lines: LineRanges
-    interventions: list[Slug] = []
+    interventions: list[Ref] = []
     note: Optional[str] = None
 
 

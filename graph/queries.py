@@ -28,7 +28,7 @@ __all__ = ["SavedQuery", "Param", "list_queries", "get_query", "bind_params", "r
            "ParamError", "OUTPUT_FORMATS"]
 
 OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
-RESOURCE_KINDS = {"risk-factor", "level", "department", "intervention", "actor", "forum", "place", "plan", "link"}
+RESOURCE_KINDS = {"iri", "risk-factor", "level", "department", "intervention", "actor", "forum", "place", "plan", "link"}
 _HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
 
 

@@ -97,15 +97,22 @@ class SelectResult:
 
 
 class Store(Protocol):
-    """What every store offers. A remote SPARQL 1.1 store implements the same methods."""
+    """What every store offers. A remote SPARQL 1.1 store implements the same methods.
+
+    ``graphs`` (optional) scopes a query to those named graphs: its default graph is their
+    union and ``GRAPH ?g`` ranges over them only. Without it a query sees every graph
+    (see :mod:`uvts.graph.plans` for one plan's graphs).
+    """
 
     kind: str
 
     def load_ntriples(self, data: bytes, graph: str) -> None: ...
 
-    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None) -> SelectResult: ...
+    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None,
+               graphs: Sequence[str] | None = None) -> SelectResult: ...
 
-    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> bytes: ...
+    def construct(self, query: str, bindings: dict[str, Term] | None = None,
+                  graphs: Sequence[str] | None = None) -> bytes: ...
 
     def graphs(self) -> list[str]: ...
 
@@ -165,21 +172,27 @@ class OxigraphStore:
         self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
         self._store.flush()
 
-    def _query(self, query: str, bindings: dict[str, Term] | None):
+    def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         import pyoxigraph as ox
 
         subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        if graphs is not None:
+            scope = [ox.NamedNode(g) for g in graphs]
+            dataset = {"default_graph": scope, "named_graphs": scope}
+        else:
+            dataset = {"use_default_graph_as_union": True}
         try:
-            return self._store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
+            return self._store.query(query, substitutions=subs or None, **dataset)
         except SyntaxError as exc:
             raise QueryError(str(exc)) from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(str(exc)) from None
 
-    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None) -> SelectResult:
+    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None,
+               graphs: Sequence[str] | None = None) -> SelectResult:
         import pyoxigraph as ox
 
-        res = self._query(query, bindings)
+        res = self._query(query, bindings, graphs)
         if isinstance(res, bool):
             return SelectResult([], [], boolean=res)
         if not isinstance(res, ox.QuerySolutions):
@@ -201,10 +214,11 @@ class OxigraphStore:
             raise QueryError(str(exc)) from None
         return SelectResult(names, rows, truncated=truncated)
 
-    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> bytes:
+    def construct(self, query: str, bindings: dict[str, Term] | None = None,
+                  graphs: Sequence[str] | None = None) -> bytes:
         import pyoxigraph as ox
 
-        res = self._query(query, bindings)
+        res = self._query(query, bindings, graphs)
         if not isinstance(res, ox.QueryTriples):
             raise QueryError("frågan är inte en CONSTRUCT- eller DESCRIBE-fråga")
         return res.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
@@ -253,24 +267,45 @@ class RdflibStore:
         from rdflib import Dataset
 
         self._ds = Dataset(default_union=True)
+        self._scoped: dict[tuple[str, ...], object] = {}
 
     def load_ntriples(self, data: bytes, graph: str) -> None:
         from rdflib import URIRef
 
         self._ds.graph(URIRef(graph)).parse(data=data, format="nt")
+        self._scoped.clear()
 
-    def _query(self, query: str, bindings: dict[str, Term] | None):
+    def _dataset(self, graphs: Sequence[str] | None):
+        """The whole dataset, or a copy holding only ``graphs`` (a few kept for reuse)."""
+        from rdflib import Dataset, URIRef
+
+        if graphs is None:
+            return self._ds
+        key = tuple(sorted(set(graphs)))
+        if key not in self._scoped:
+            ds = Dataset(default_union=True)
+            for g in key:
+                target = ds.graph(URIRef(g))
+                for triple in self._ds.get_context(URIRef(g)):
+                    target.add(triple)
+            if len(self._scoped) >= 8:
+                self._scoped.pop(next(iter(self._scoped)))
+            self._scoped[key] = ds
+        return self._scoped[key]
+
+    def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         from pyparsing import ParseException
 
         try:
-            return self._ds.query(query, initBindings={k: _to_rdflib(v) for k, v in (bindings or {}).items()})
+            return self._dataset(graphs).query(query, initBindings={k: _to_rdflib(v) for k, v in (bindings or {}).items()})
         except ParseException as exc:
             raise QueryError(str(exc)) from None
         except Exception as exc:  # rdflib raises many kinds for bad queries
             raise QueryError(f"{type(exc).__name__}: {exc}") from None
 
-    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None) -> SelectResult:
-        res = self._query(query, bindings)
+    def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None,
+               graphs: Sequence[str] | None = None) -> SelectResult:
+        res = self._query(query, bindings, graphs)
         if res.type == "ASK":
             return SelectResult([], [], boolean=bool(res.askAnswer))
         if res.type != "SELECT":
@@ -284,8 +319,9 @@ class RdflibStore:
             rows.append({n: _rdflib_term(sol[i]) for i, n in enumerate(names) if sol[i] is not None})
         return SelectResult(names, rows, truncated=truncated)
 
-    def construct(self, query: str, bindings: dict[str, Term] | None = None) -> bytes:
-        res = self._query(query, bindings)
+    def construct(self, query: str, bindings: dict[str, Term] | None = None,
+                  graphs: Sequence[str] | None = None) -> bytes:
+        res = self._query(query, bindings, graphs)
         if res.type not in ("CONSTRUCT", "DESCRIBE"):
             raise QueryError("frågan är inte en CONSTRUCT- eller DESCRIBE-fråga")
         return res.graph.serialize(format="nt", encoding="utf-8")
@@ -329,10 +365,17 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
 
     Returns ``(store, built)``: ``built`` is true when the data was (re)loaded.
     The embedded store is built in a temporary folder and swapped in when complete, so
-    a failed build leaves the previous store intact.
+    a failed build leaves the previous store intact. A ``kind`` such as
+    ``sparql+http://127.0.0.1:8890/sparql`` opens a remote SPARQL 1.1 server instead
+    (:mod:`uvts.graph.remote`), reloading only the graphs whose data changed.
     """
     from .load import data_files
     from .paths import state_dir
+
+    if isinstance(kind, str) and kind.startswith(("sparql+http://", "sparql+https://")):
+        from .remote import open_remote_store
+
+        return open_remote_store(data_dirs, kind, rebuild=rebuild)
 
     files = [f for d in data_dirs for f in data_files(Path(d))]
     files += [f for d in data_dirs for f in sorted((Path(d) / "source").glob("*.txt"))]
@@ -342,7 +385,8 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
         _fill(store, data_dirs)
         return store, True
     if kind != "oxigraph":
-        raise ValueError(f"okänd lagringstyp '{kind}'; välj en av {', '.join(STORE_KINDS)}")
+        raise ValueError(f"okänd lagringstyp '{kind}'; välj en av {', '.join(STORE_KINDS)} "
+                         "eller en SPARQL-server: sparql+http://VÄRD:PORT/sparql")
     target = Path(path) if path else state_dir() / "store"
     if not rebuild and _meta(target).get("fingerprint") == fp:
         return OxigraphStore(target, read_only=True), False

@@ -1,0 +1,78 @@
+"""The counts `uvts build` prints, held to the ones read from the plan by hand."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import run_cli
+
+# Interventions per department: the numbered headings of each section of the plan.
+INTERVENTIONS = {
+    "Arbetsmarknad och integration": 5,  # l.168-350
+    "Fritid": 2,                         # l.428, 484
+    "Förskolan": 4,                      # l.711-876
+    "Grundskolan": 2,                    # l.1042, 1102
+    "Gymnasiet": 4,                      # l.1260-1400
+    "Kultur": 6,                         # l.1550-1759
+    "Strategisk utveckling": 4,          # l.1920-2050
+    "Stöd och omsorg": 12,               # l.2137-2837
+    "Säkerhet": 3,                       # l.2948-3040
+    "Teknik och fastighet": 4,           # l.3129-3250
+}
+# Interventions whose KOPPLING section heads each risk factor (counted from the plan).
+RISK_LINKS = {
+    "Skolmisslyckande": 21,
+    "Avsaknad av positiva sammanhang och förebilder": 19,
+    "Sårbara familjeförhållanden": 19,
+    "Utanförskap": 17,
+    "Ekonomisk utsatthet": 10,
+    "Psykisk ohälsa": 8,
+    "Synlig närvaro av kriminella i den offentliga miljön": 6,
+}
+BUDGET = {  # l.426, 705, 978, 1255, 1543, 1913, 2129, 2945, 3119, 3314
+    "Arbetsmarknad och integration": 0, "Fritid": 1_000_000, "Förskolan": 0, "Grundskolan": 1_700_000,
+    "Gymnasiet": 1_000_000, "Kultur": 1_000_000, "Strategisk utveckling": 1_000_000,
+    "Stöd och omsorg": 35_000_000, "Säkerhet": 2_000_000, "Teknik och fastighet": 14_000_000,
+}
+
+
+@pytest.fixture(scope="module")
+def build_output(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    result = run_cli("build", env={"UVTS_HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _sek(n: int) -> str:
+    return f"{n:,}".replace(",", " ") + " kr"
+
+
+def test_interventions_per_department(build_output):
+    for name, count in INTERVENTIONS.items():
+        assert re.search(rf"^\s+{re.escape(name)}\s+{count} insatser\s+budgettillskott {_sek(BUDGET[name])}$",
+                         build_output, re.M), name
+    assert f"{sum(INTERVENTIONS.values())} insatser från 10 förvaltningar" in build_output
+
+
+def test_links_per_risk_factor(build_output):
+    for name, count in RISK_LINKS.items():
+        assert re.search(rf"^\s+{re.escape(name)}\s+{count} insatser", build_output, re.M), name
+    assert f"({sum(RISK_LINKS.values())} i insatserna)" in build_output
+
+
+def test_budget_total_and_the_plans_figure(build_output):
+    total = sum(BUDGET.values())
+    assert total == 56_700_000
+    assert f"Budgettillskott totalt: {_sek(total)}" in build_output
+    assert f"Planen anger cirka {_sek(60_000_000)}; skillnad {_sek(3_300_000)}." in build_output
+
+
+def test_build_is_reused_when_data_is_unchanged(tmp_path):
+    env = {"UVTS_HOME": str(tmp_path)}
+    first = run_cli("build", env=env)
+    second = run_cli("build", env=env)
+    assert first.stdout.startswith("Grafen byggdes")
+    assert second.stdout.startswith("Grafen var redan byggd")
