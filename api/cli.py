@@ -171,7 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules that add further subcommands. Each defines ``add_commands(subparsers, add_common)``
 # and imports its heavy libraries only inside the command functions.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "uvts.graph.analyses.cli",
+    "uvts.graph.synth_cli",
+    "uvts.api.serve",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         _err(str(exc))
         return 1
     except OSError as exc:
-        _err(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        _err(f"kommandot kunde inte köras: {exc.strerror or exc} {exc.filename or ''}".rstrip())
+        return 2
+    except Exception as exc:  # a library failed: say so plainly, exit 2 ("could not run")
+        _err(f"kommandot kunde inte köras: {type(exc).__name__}: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -9,7 +9,8 @@ with a Swedish message that names the variable.
 environment variable       meaning                                     default
 =========================  ==========================================  ===============
 ``UVTS_DATA``              plan folders, separated by ``os.pathsep``   the repo's data/
-``UVTS_STORE``             ``oxigraph``, ``memory`` or ``rdflib``      ``oxigraph``
+``UVTS_STORE``             ``oxigraph``, ``memory``, ``rdflib`` or     ``oxigraph``
+                           ``sparql+http://HOST:PORT/PATH``
 ``UVTS_STORE_PATH``        folder of the embedded store                ``.uvts/store``
 ``UVTS_QUERY_TIMEOUT``     seconds a SPARQL query may run              ``10``
 ``UVTS_RESULT_LIMIT``      most rows (or triples) in one answer        ``10000``
@@ -60,8 +61,10 @@ class Settings:
             object.__setattr__(self, "store_path", Path(self.store_path))
         if self.update_token == "":
             object.__setattr__(self, "update_token", None)
-        if self.store not in STORE_KINDS:
-            raise SettingsError(f"UVTS_STORE: okänd lagringstyp '{self.store}'; välj en av {', '.join(STORE_KINDS)}")
+        remote = self.store.startswith(("sparql+http://", "sparql+https://"))
+        if self.store not in STORE_KINDS and not remote:
+            raise SettingsError(f"UVTS_STORE: okänd lagringstyp '{self.store}'; välj en av {', '.join(STORE_KINDS)} "
+                                f"eller en SPARQL-server som sparql+http://VÄRD:PORT/sparql")
         if not self.query_timeout > 0:
             raise SettingsError(f"UVTS_QUERY_TIMEOUT: tidsgränsen måste vara större än 0 sekunder, fick {self.query_timeout}")
         if self.result_limit < 1:

@@ -55,6 +55,11 @@ def ontology_graph() -> Graph:
     return g
 
 
+def _decimal(amount: int) -> Literal:
+    """An xsd:decimal in the lexical form Turtle writes back (``1700000.0``), so exports round-trip."""
+    return Literal(f"{Decimal(amount):f}" + ("" if "." in f"{Decimal(amount):f}" else ".0"), datatype=XSD.decimal)
+
+
 def _sv(text: str) -> Literal:
     return Literal(text, lang="sv")
 
@@ -86,7 +91,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
     g.add((doc, UVTS.municipality, muni))
     g.add((doc, UVTS.sourceLines, Literal(p.lines)))
     if p.stated_total_budget is not None:
-        g.add((doc, UVTS.statedTotalBudget, Literal(Decimal(p.stated_total_budget), datatype=XSD.decimal)))
+        g.add((doc, UVTS.statedTotalBudget, _decimal(p.stated_total_budget)))
     if p.note:
         g.add((doc, SKOS.editorialNote, Literal(p.note, lang="en")))
 
@@ -177,7 +182,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
             g.add((s, SKOS.altLabel, _sv(alt)))
         g.add((s, ORG.unitOf, muni))
         g.add((muni, ORG.hasUnit, s))
-        g.add((s, UVTS.budgetAddition, Literal(Decimal(d.budget.amount), datatype=XSD.decimal)))
+        g.add((s, UVTS.budgetAddition, _decimal(d.budget.amount)))
         provenance(s, d.lines, d.note)
 
         bm = _r("base-mission", d.id)
@@ -204,7 +209,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
             g.add((b, RDFS.label, _sv(f"Budgetpost {n} – {d.name}")))
             g.add((b, UVTS.purpose, _sv(item.purpose)))
             if item.amount is not None:
-                g.add((b, UVTS.amount, Literal(Decimal(item.amount), datatype=XSD.decimal)))
+                g.add((b, UVTS.amount, _decimal(item.amount)))
             for iv in item.interventions:
                 g.add((b, UVTS.funds, _r("intervention", iv)))
             provenance(b, item.lines, item.note)

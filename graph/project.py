@@ -8,7 +8,8 @@ remote SPARQL store.
 The typed graph is a :class:`networkx.MultiDiGraph` whose nodes are IRIs. Every node
 carries ``type`` (the ontology class's local name, e.g. ``"Intervention"``), ``label``
 (Swedish) and ``iri``, plus the resource's literal values under snake_case names
-(``goals``, ``follow_ups``, ``min_age``, ``budget_addition``, ``purpose``, …). Edges are
+(``goals``, ``follow_ups``, ``min_age``, ``budget_addition``, ``purpose``, …) and ``plans``,
+the ids of the plans that describe it (``uvts:inPlan``). Edges are
 keyed by relation (``addresses``, ``prevention_level``, ``responsible_department``,
 ``involves``, ``location``, ``same_activity_as``, ``member_of``, ``base_mission``,
 ``budget_allocation``, ``funds``, ``other_link``) and carry it again as ``relation``.
@@ -80,6 +81,7 @@ ATTRIBUTES = {
     ns.UVTS + "amount": ("amount", False),
     ns.UVTS + "acronymExpansion": ("acronym_expansion", False),
     ns.UVTS + "actorCategory": ("category", False),
+    ns.UVTS + "inPlan": ("plans", True),
 }
 
 _PREFIXES = f"PREFIX uvts: <{ns.UVTS}>\nPREFIX rdfs: <{ns.RDFS}>\n"
@@ -120,17 +122,27 @@ def _plain(term) -> Any:
     return None if term is None else term.to_python()
 
 
-def read_typed_graph(store):
+def read_typed_graph(store, plan: str | None = None):
     """The typed graph of everything in ``store`` (see the module docstring).
 
     Runs three SELECT queries. Works on any object with ``select(sparql)`` returning a
-    :class:`~uvts.graph.store.SelectResult`.
+    :class:`~uvts.graph.store.SelectResult`. ``plan`` (an id, IRI or municipality, see
+    :func:`uvts.graph.plans.resolve_plan`) limits the graph to one plan; ``None`` reads
+    every plan in the store.
     """
+    if plan is None:
+        select = store.select
+    else:
+        from .plans import select_in_plan
+
+        def select(query):
+            return select_in_plan(store, query, plan)
+
     nodes = [(r["s"].value, r["type"].value[len(ns.UVTS):], _plain(r.get("label")))
-             for r in store.select(_Q_NODES).rows]
-    links = [(r["s"].value, r["p"].value, r["o"].value) for r in store.select(_Q_LINKS).rows]
+             for r in select(_Q_NODES).rows]
+    links = [(r["s"].value, r["p"].value, r["o"].value) for r in select(_Q_LINKS).rows]
     attrs = [(r["s"].value, r["p"].value, _plain(r["o"]) if r["o"].kind == "literal" else ns.slug_of(r["o"].value))
-             for r in store.select(_Q_ATTRS).rows]
+             for r in select(_Q_ATTRS).rows]
     return typed_graph_from_rows(nodes, links, attrs)
 
 
@@ -193,7 +205,7 @@ def nodes_of_type(G, typ: str) -> list[str]:
 
 
 def _targets(G, node, relation) -> list[str]:
-    return sorted(v for _, v, k in G.out_edges(node, keys=True) if k == relation)
+    return sorted(v for v, keys in G._succ[node].items() if relation in keys)
 
 
 def _copy_node(H, G, node, **extra) -> None:
@@ -276,7 +288,7 @@ def collaboration_graph(G):
     for i in nodes_of_type(G, "Intervention"):
         link(intervention_parties(G, i), i, "interventions")
     for f in nodes_of_type(G, "CollaborationForum"):
-        members = sorted(u for u, _, k in G.in_edges(f, keys=True) if k == "member_of" and u in C)
+        members = sorted(u for u, keys in G._pred[f].items() if "member_of" in keys and u in C)
         link(members, f, "forums")
     for (a, b), s in sorted(shared.items()):
         ivs, forums = sorted(s["interventions"]), sorted(s["forums"])
@@ -284,7 +296,7 @@ def collaboration_graph(G):
     return nx.freeze(C)
 
 
-def project(store) -> Projection:
-    """Read ``store`` once and return the typed graph and the three derived graphs."""
-    G = read_typed_graph(store)
+def project(store, plan: str | None = None) -> Projection:
+    """Read ``store`` once (one plan, or all) and return the typed graph and the three derived graphs."""
+    G = read_typed_graph(store, plan=plan)
     return Projection(G, intervention_risk_factor_graph(G), actor_forum_graph(G), collaboration_graph(G))

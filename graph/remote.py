@@ -48,7 +48,7 @@ from . import namespaces as ns
 from .store import QueryError, SelectResult, Term
 
 __all__ = ["RemoteStore", "RemoteError", "parse_store_url", "is_remote_kind", "term_to_sparql", "bind_query",
-           "where_group_span", "open_remote_store", "REMOTE_SCHEMES", "META_GRAPH"]
+           "where_group_span", "query_form", "open_remote_store", "REMOTE_SCHEMES", "META_GRAPH"]
 
 REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
 # Where the store records what it loaded (outside the uvts graph prefix, so never queried as data).
@@ -171,6 +171,14 @@ def _tokens(query: str):
             break
         pos = m.end()
         yield m.lastgroup, m.group(), m.start(), m.end()
+
+
+def query_form(query: str) -> str | None:
+    """``SELECT``, ``CONSTRUCT``, ``ASK`` or ``DESCRIBE``: the query's form (``None`` if none)."""
+    for kind, text, _, _ in _tokens(query):
+        if kind == "word" and text.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            return text.upper()
+    return None
 
 
 def where_group_span(query: str) -> tuple[int, int]:
@@ -446,8 +454,9 @@ class RemoteStore:
 
     def select(self, query: str, bindings: dict[str, Term] | None = None, limit: int | None = None,
                graphs: Sequence[str] | None = None) -> SelectResult:
-        ctype, data = self._post_query(bind_query(query, bindings), graphs,
-                                       "application/sparql-results+json, application/n-triples;q=0.5")
+        if query_form(query) not in ("SELECT", "ASK"):
+            raise QueryError("frågan är inte en SELECT- eller ASK-fråga")
+        ctype, data = self._post_query(bind_query(query, bindings), graphs, "application/sparql-results+json")
         if ctype not in ("application/sparql-results+json", "application/json"):
             raise QueryError("frågan är inte en SELECT- eller ASK-fråga")
         return parse_results_json(data, limit)
@@ -456,8 +465,9 @@ class RemoteStore:
                   graphs: Sequence[str] | None = None) -> bytes:
         import pyoxigraph as ox
 
-        ctype, data = self._post_query(bind_query(query, bindings), graphs,
-                                       "application/n-triples, text/turtle;q=0.9, application/sparql-results+json;q=0.1")
+        if query_form(query) not in ("CONSTRUCT", "DESCRIBE"):
+            raise QueryError("frågan är inte en CONSTRUCT- eller DESCRIBE-fråga")
+        ctype, data = self._post_query(bind_query(query, bindings), graphs, "application/n-triples, text/turtle;q=0.9")
         formats = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
                    "text/ntriples": ox.RdfFormat.N_TRIPLES, "text/turtle": ox.RdfFormat.TURTLE}
         if ctype not in formats:

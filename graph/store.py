@@ -193,8 +193,8 @@ class OxigraphStore:
         import pyoxigraph as ox
 
         res = self._query(query, bindings, graphs)
-        if isinstance(res, bool):
-            return SelectResult([], [], boolean=res)
+        if isinstance(res, (bool, ox.QueryBoolean)):
+            return SelectResult([], [], boolean=bool(res))
         if not isinstance(res, ox.QuerySolutions):
             raise QueryError("frågan är inte en SELECT- eller ASK-fråga")
         names = [v.value for v in res.variables]

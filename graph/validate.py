@@ -170,10 +170,10 @@ def consistency_problems(graph: Graph) -> list[str]:
     problems = []
     for s in sorted(set(g.subjects(RDF.type, OWL.Nothing))):
         problems.append(f"<{s}> hör till owl:Nothing (den tillhör klasser som inte får överlappa)")
-    # owlrl records what it cannot accept as rdfs:comment on a generated error node
-    for s, o in g.subject_objects(RDFS.comment):
-        text = str(o)
-        if text.startswith("Error") or "inconsisten" in text.lower() or "violat" in text.lower():
+    # owlrl records each inconsistency as an err:ErrorMessage node with an err:error text
+    err = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+    for node in g.subjects(RDF.type, err.ErrorMessage):
+        for text in g.objects(node, err.error):
             problems.append(f"OWL RL: {text}")
     for s, o in g.subject_objects(OWL.sameAs):
         if s != o and isinstance(s, URIRef) and isinstance(o, URIRef) and str(s).startswith(ns.ID) and str(o).startswith(ns.ID):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from ..project import ACTOR_TYPES, nodes_of_type
 
-__all__ = ["AGE_BANDS", "LEVEL_ORDER", "targets", "sources", "interventions", "risk_factors", "levels",
+__all__ = ["AGE_BANDS", "LEVEL_ORDER", "targets", "sources", "plan_of", "interventions", "risk_factors", "levels",
            "departments", "responsible", "involved", "parties", "age_range", "bands_of", "areas_of_places",
            "label", "short"]
 
@@ -21,6 +22,7 @@ AGE_BANDS = (
 NO_AGE = ("none", "Ålder ej angiven")
 
 LEVEL_ORDER = ("universell", "selektiv", "indikerad")
+_WORD_START = re.compile(r"(?<!\w)\w")
 
 
 def label(G, iri: str) -> str:
@@ -32,12 +34,24 @@ def short(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
+# The typed graph is a MultiDiGraph keyed by relation; reading its adjacency dicts directly
+# (as networkx's own algorithms do) is many times faster than going through edge views.
+
+
 def targets(G, node: str, relation: str) -> list[str]:
-    return sorted(v for _, v, k in G.out_edges(node, keys=True) if k == relation)
+    """The nodes ``node`` links to by ``relation`` (edge key), sorted."""
+    return sorted(v for v, keys in G._succ[node].items() if relation in keys)
 
 
 def sources(G, node: str, relation: str) -> list[str]:
-    return sorted(u for u, _, k in G.in_edges(node, keys=True) if k == relation)
+    """The nodes linking to ``node`` by ``relation`` (edge key), sorted."""
+    return sorted(u for u, keys in G._pred[node].items() if relation in keys)
+
+
+def plan_of(G, node: str) -> str | None:
+    """The (first) plan that describes ``node``; ``None`` when the graph does not say."""
+    plans = G.nodes[node].get("plans")
+    return plans[0] if plans else None
 
 
 def interventions(G) -> list[str]:
@@ -102,10 +116,18 @@ def areas_of_places(G) -> dict[str, list[str]]:
     when a word of the place's name begins with the area's name ("Östra Ersbodaskolan" lies
     in Ersboda). An area contains itself."""
     places = nodes_of_type(G, "Place")
-    areas = [p for p in places if G.nodes[p].get("place_kind") == "area"]
-    patterns = {a: re.compile(r"(?<!\w)" + re.escape(label(G, a).casefold())) for a in areas}
+    names: dict[str, list[str]] = defaultdict(list)  # area name (case-folded) -> areas
+    for p in places:
+        if G.nodes[p].get("place_kind") == "area":
+            names[label(G, p).casefold()].append(p)
+    lengths = sorted({len(n) for n in names})
     out = {}
     for p in places:
         name = label(G, p).casefold()
-        out[p] = sorted(a for a in areas if a == p or patterns[a].search(name))
+        found = set()
+        for m in _WORD_START.finditer(name):
+            start = m.start()
+            for n in lengths:
+                found.update(names.get(name[start:start + n], ()))
+        out[p] = sorted(found)
     return out

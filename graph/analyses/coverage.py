@@ -76,11 +76,15 @@ def department_matrix(G) -> dict:
     cells, totals = [], []
     for rf in P.risk_factors(G):
         ivs = _addressing(G, rf)
-        row = []
-        for d in depts:
-            own = [i for i in ivs if d in P.responsible(G, i)]
-            inv = [i for i in ivs if d not in P.responsible(G, i) and d in P.involved(G, i)]
-            row.append(cell(len(own), own, involved=sorted(inv), base_mission=rf in base[d]))
+        own, inv = defaultdict(list), defaultdict(list)
+        for i in ivs:
+            resp = P.responsible(G, i)
+            for d in resp:
+                own[d].append(i)
+            for x in P.involved(G, i):
+                if x not in resp and G.nodes[x]["type"] == "Department":
+                    inv[x].append(i)
+        row = [cell(len(own[d]), own[d], involved=sorted(inv[d]), base_mission=rf in base[d]) for d in depts]
         cells.append(row)
         totals.append(cell(len(ivs), ivs))
     return matrix(
@@ -267,12 +271,16 @@ def budget_matrix(G, shares: dict | None = None) -> dict:
 
 def area_coverage(G) -> dict:
     """Areas (priority areas first): the interventions located there, directly or at a place in the area."""
-    contains = P.areas_of_places(G)
+    inside_of = defaultdict(list)
+    for place, owners in P.areas_of_places(G).items():
+        for a in owners:
+            if a != place:
+                inside_of[a].append(place)
     areas = [p for p in nodes_of_type(G, "Place") if G.nodes[p].get("place_kind") == "area"]
     rows = []
     for a in areas:
         direct = [i for i in P.sources(G, a, "location") if G.nodes[i]["type"] == "Intervention"]
-        inside = [p for p, owners in contains.items() if a in owners and p != a]
+        inside = sorted(inside_of[a])
         via = sorted({i for p in inside for i in P.sources(G, p, "location") if G.nodes[i]["type"] == "Intervention"}
                      - set(direct))
         rows.append({"area": a, "priority": bool(G.nodes[a].get("priority_area")), "interventions": direct,

@@ -1,0 +1,283 @@
+"""A small pool of worker processes that run SPARQL jobs under a time limit.
+
+Neither rdflib nor pyoxigraph can stop a query once it runs, and rdflib holds Python's
+global lock while it does, so a timer around the call cannot enforce a time limit. Here
+each query goes to a separate process (:mod:`uvts.api.sparql_worker`, started as
+``python -m uvts.api.sparql_worker``); the event loop
+waits for the reply in a helper thread (``Connection.poll`` releases the GIL), so the
+server keeps answering other requests. When the deadline passes, the process is killed
+and a fresh one started in the background.
+
+* A job waits at most ``timeout`` seconds for a free worker (:class:`PoolBusy`), then
+  has ``timeout`` seconds to run (:class:`QueryTimeout`).
+* Updates (only when enabled) take every worker at once, run on one of them, and copy
+  the resulting state (N-Quads) to the others, so all workers answer from the same data.
+  A worker started later loads that state too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["QueryPool", "PoolBusy", "QueryTimeout", "WorkerCrashed", "PoolError"]
+
+log = logging.getLogger("uvts.api.sparql")
+
+_TIMEOUT = object()
+_CRASHED = object()
+
+
+class PoolError(Exception):
+    """The pool could not run a job."""
+
+
+class PoolBusy(PoolError):
+    """No worker became free in time."""
+
+
+class QueryTimeout(PoolError):
+    """The job ran past its time limit; its worker was killed."""
+
+
+class WorkerCrashed(PoolError):
+    """The worker died while running the job."""
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen
+    conn: object
+    started: bool = False
+    pid: int | None = field(default=None)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def _wait_reply(conn, timeout: float | None):
+    """Wait (in a helper thread) for one reply; ``_TIMEOUT`` or ``_CRASHED`` if none comes."""
+    try:
+        if conn.poll(timeout):
+            return conn.recv()
+        return _TIMEOUT
+    except (EOFError, OSError):
+        return _CRASHED
+
+
+def _stop(worker: _Worker) -> None:
+    try:
+        if worker.alive():
+            worker.process.kill()
+        worker.process.wait(5)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    try:
+        worker.conn.close()
+    except OSError:
+        pass
+
+
+class QueryPool:
+    """Worker processes for SPARQL over the embedded store at ``store_path``.
+
+    Use ``await pool.start()`` before the first job and ``await pool.close()`` at the end
+    (the app's lifespan does both).
+    """
+
+    def __init__(self, store_path: str | Path, *, size: int = 3, timeout: float = 10.0, in_memory: bool = False,
+                 start_timeout: float = 120.0):
+        self.store_path = str(store_path)
+        self.size = size
+        self.timeout = float(timeout)
+        self.in_memory = in_memory
+        self.start_timeout = start_timeout
+        self.graphs: list[str] = []
+        self.restarts = 0
+        self._snapshot: bytes | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._idle: asyncio.Queue | None = None
+        self._workers: set[_Worker] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._update_lock: asyncio.Lock | None = None
+        self._closed = False
+
+    @property
+    def busy(self) -> int:
+        """Workers not ready for a job right now (running one, or starting)."""
+        idle = self._idle.qsize() if self._idle is not None else 0
+        return self.size - idle
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the workers and wait until every one has opened the store."""
+        self._executor = ThreadPoolExecutor(max_workers=2 * self.size + 2, thread_name_prefix="uvts-sparql")
+        self._idle = asyncio.Queue()
+        self._update_lock = asyncio.Lock()
+        workers = [self._spawn() for _ in range(self.size)]
+        results = await asyncio.gather(*(self._await_ready(w) for w in workers), return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            await self.close()
+            raise PoolError(f"frågeprocesserna kunde inte starta: {failures[0]}")
+        for w in workers:
+            self._idle.put_nowait(w)
+
+    async def close(self) -> None:
+        """Stop every worker (kill: their store is read-only or a copy in memory)."""
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        for worker in list(self._workers):
+            _stop(worker)
+        self._workers.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _spawn(self) -> _Worker:
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        try:
+            fd = theirs.fileno()
+            process = subprocess.Popen([sys.executable, "-m", "uvts.api.sparql_worker", str(fd)], pass_fds=(fd,),
+                                       stdin=subprocess.DEVNULL, close_fds=True)
+        finally:
+            theirs.close()
+        conn = Connection(ours.detach())
+        conn.send({"path": self.store_path, "in_memory": self.in_memory, "snapshot": self._snapshot,
+                   "parent_pid": os.getpid()})
+        worker = _Worker(process, conn)
+        self._workers.add(worker)
+        return worker
+
+    async def _await_ready(self, worker: _Worker) -> None:
+        loop = asyncio.get_running_loop()
+        reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, self.start_timeout)
+        if reply is _TIMEOUT or reply is _CRASHED or not reply.get("ok"):
+            self._workers.discard(worker)
+            await loop.run_in_executor(self._executor, _stop, worker)
+            message = reply.get("message") if isinstance(reply, dict) else "ingen kontakt"
+            raise PoolError(f"en frågeprocess kunde inte starta: {message}")
+        worker.started, worker.pid = True, reply.get("pid")
+        self.graphs = list(reply.get("graphs", self.graphs))
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start another in the background."""
+        self._workers.discard(worker)
+        self.restarts += 1
+        if self._closed:
+            _stop(worker)
+            return
+        task = asyncio.get_running_loop().create_task(self._restart(worker))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _restart(self, old: _Worker) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, _stop, old)
+        for attempt in range(3):
+            if self._closed:
+                return
+            worker = self._spawn()
+            try:
+                await self._await_ready(worker)
+            except PoolError as exc:
+                log.error("SPARQL worker restart failed (attempt %d): %s", attempt + 1, exc)
+                await asyncio.sleep(1.0 + attempt)
+                continue
+            self._idle.put_nowait(worker)
+            return
+        log.error("SPARQL worker could not be restarted; the pool has one worker fewer")
+
+    # --- running jobs -------------------------------------------------------------------------
+
+    async def _acquire(self, wait: float) -> _Worker:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise PoolBusy()
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), timeout=remaining)
+            except asyncio.TimeoutError:
+                raise PoolBusy() from None
+            if worker.alive():
+                return worker
+            self._replace(worker)
+
+    async def _call(self, worker: _Worker, message, timeout: float):
+        """Send one job and wait for its reply; on timeout or crash the worker is replaced."""
+        loop = asyncio.get_running_loop()
+        try:
+            worker.conn.send(message)
+            reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, timeout)
+        except (OSError, EOFError):
+            reply = _CRASHED
+        except BaseException:  # cancelled while the worker runs: it cannot be trusted to be free
+            self._replace(worker)
+            raise
+        if reply is _TIMEOUT:
+            self._replace(worker)
+            raise QueryTimeout()
+        if reply is _CRASHED:
+            self._replace(worker)
+            raise WorkerCrashed()
+        return reply
+
+    async def run(self, kind: str, payload) -> dict:
+        """Run one job (``query``) on a free worker; returns the worker's reply dict."""
+        worker = await self._acquire(self.timeout)
+        reply = await self._call(worker, (kind, payload), self.timeout)
+        self._idle.put_nowait(worker)
+        return reply
+
+    async def query(self, job: dict) -> dict:
+        return await self.run("query", job)
+
+    async def update(self, text: str) -> dict:
+        """Run an update on every worker's copy of the data (``in_memory`` pools only)."""
+        if not self.in_memory:
+            raise PoolError("uppdateringar kräver en pool med datan i minnet")
+        async with self._update_lock:
+            held: list[_Worker] = []
+            try:
+                for _ in range(self.size):
+                    held.append(await self._acquire(self.timeout))
+            except PoolBusy:
+                for w in held:
+                    self._idle.put_nowait(w)
+                raise
+            first, rest = held[0], held[1:]
+            try:
+                reply = await self._call(first, ("update", {"update": text}), self.timeout)
+            except PoolError:
+                for w in rest:
+                    self._idle.put_nowait(w)
+                raise
+            if not reply.get("ok"):
+                for w in held:
+                    self._idle.put_nowait(w)
+                return reply
+            self._snapshot = reply.pop("snapshot")
+            self.graphs = list(reply.get("graphs", self.graphs))
+            self._idle.put_nowait(first)
+            for w in rest:
+                try:
+                    loaded = await self._call(w, ("load", self._snapshot), max(self.timeout, 30.0))
+                except PoolError:
+                    continue  # replaced: the new worker starts from the snapshot
+                if loaded.get("ok"):
+                    self._idle.put_nowait(w)
+                else:
+                    self._replace(w)
+            return reply
