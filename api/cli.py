@@ -41,11 +41,12 @@ def data_dirs_from_args(args) -> list[Path]:
     return args.data or _default_data()
 
 
-def open_store_from_args(args):
+def open_store_from_args(args, plans=None):
     """Open the store a command works on, building it when the data has changed."""
     from uvts.graph.store import open_store
 
-    store, built = open_store(data_dirs_from_args(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, built = open_store(data_dirs_from_args(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                              plans=plans)
     return store, built
 
 
@@ -58,7 +59,7 @@ def cmd_build(args) -> int:
     from uvts.graph.summary import format_summary, summary
 
     plans = load_plans(data_dirs_from_args(args))  # reports data errors before anything is written
-    store, built = open_store_from_args(args)
+    store, built = open_store_from_args(args, plans)
     if args.output:
         write_atomic(args.output, serialize(build_graph(plans), "nt"))
     print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
@@ -179,7 +180,7 @@ COMMAND_MODULES: list[str] = [
 
 
 def main(argv: list[str] | None = None) -> int:
-    from uvts.graph.load import DataError
+    from uvts.graph.errors import DataError
     from uvts.graph.queries import ParamError
     from uvts.graph.store import QueryError
 

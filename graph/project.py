@@ -23,6 +23,7 @@ networkx is imported inside the functions, so importing this module stays cheap.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, NamedTuple
 
 from . import namespaces as ns
@@ -199,9 +200,27 @@ def typed_graph_from_rows(nodes, links, attrs):
     return nx.freeze(G)
 
 
+_BY_TYPE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def nodes_of_type(G, typ: str) -> list[str]:
-    """The nodes of one type, sorted by Swedish label then IRI."""
-    return sorted((n for n, t in G.nodes(data="type") if t == typ), key=lambda n: (G.nodes[n]["label"].casefold(), n))
+    """The nodes of one type, sorted by Swedish label then IRI.
+
+    For a frozen graph (every graph this module returns) the grouping is computed once and
+    remembered; an unfrozen graph, which may still change, is read afresh each time.
+    """
+    if not getattr(G, "frozen", False):
+        return sorted((n for n, t in G.nodes(data="type") if t == typ),
+                      key=lambda n: (G.nodes[n]["label"].casefold(), n))
+    groups = _BY_TYPE.get(G)
+    if groups is None:
+        groups = {}
+        for n, data in G._node.items():
+            groups.setdefault(data.get("type"), []).append(n)
+        for members in groups.values():
+            members.sort(key=lambda n: (G._node[n]["label"].casefold(), n))
+        _BY_TYPE[G] = groups
+    return list(groups.get(typ, ()))
 
 
 def _targets(G, node, relation) -> list[str]:

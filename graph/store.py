@@ -360,7 +360,7 @@ def _meta(path: Path) -> dict:
 
 
 def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: str | Path | None = None,
-               rebuild: bool = False):
+               rebuild: bool = False, plans=None):
     """Open a store holding the plans of ``data_dirs``, building it only when needed.
 
     Returns ``(store, built)``: ``built`` is true when the data was (re)loaded.
@@ -369,8 +369,7 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
     ``sparql+http://127.0.0.1:8890/sparql`` opens a remote SPARQL 1.1 server instead
     (:mod:`uvts.graph.remote`), reloading only the graphs whose data changed.
     """
-    from .load import data_files
-    from .paths import state_dir
+    from .paths import data_files, state_dir
 
     if isinstance(kind, str) and kind.startswith(("sparql+http://", "sparql+https://")):
         from .remote import open_remote_store
@@ -382,7 +381,7 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
     fp = fingerprint([f for f in files if f.is_file()])
     if kind in ("memory", "rdflib"):
         store = RdflibStore() if kind == "rdflib" else OxigraphStore()
-        _fill(store, data_dirs)
+        _fill(store, data_dirs, plans)
         return store, True
     if kind != "oxigraph":
         raise ValueError(f"okänd lagringstyp '{kind}'; välj en av {', '.join(STORE_KINDS)} "
@@ -395,7 +394,7 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
         shutil.rmtree(tmp)
     store = OxigraphStore(tmp)
     try:
-        _fill(store, data_dirs)
+        _fill(store, data_dirs, plans)
         store.close()
         del store
         (tmp / "uvts-meta.json").write_text(json.dumps({"fingerprint": fp, "data": [str(d) for d in data_dirs]}),
@@ -414,11 +413,11 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
     return OxigraphStore(target, read_only=True), True
 
 
-def _fill(store, data_dirs: Sequence[str | Path]) -> None:
+def _fill(store, data_dirs: Sequence[str | Path], plans=None) -> None:
     from .build import ONTOLOGY_GRAPH, build_plan_graph, ontology_graph, plan_graph_iri, sorted_ntriples
     from .load import load_plans
 
-    plans = load_plans(data_dirs)
+    plans = plans if plans is not None else load_plans(data_dirs)
     store.load_ntriples(sorted_ntriples(ontology_graph()), str(ONTOLOGY_GRAPH))
     for plan in plans:
         store.load_ntriples(sorted_ntriples(build_plan_graph(plan)), str(plan_graph_iri(plan)))

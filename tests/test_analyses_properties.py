@@ -148,13 +148,14 @@ def test_overlap_is_symmetric_and_blocks_do_not_matter(spec, min_score):
     flipped = build(spec, dept_labels={"a": "Z", "b": "Y", "c": "X"})
     again = {frozenset((p["a"], p["b"])): p["score"] for p in O.intervention_pairs(flipped, min_score=min_score)}
     assert pairs == again
-    old = O._BLOCK
+    old = O._BLOCK, O._BLAS_MIN
     try:
-        O._BLOCK = 2  # many small blocks instead of one
+        O._BLOCK, O._BLAS_MIN = 2, 0  # many small blocks instead of one, and BLAS for every product
         blocked = {frozenset((p["a"], p["b"])): p["score"] for p in O.intervention_pairs(G, min_score=min_score)}
     finally:
-        O._BLOCK = old
-    assert blocked == pairs
+        O._BLOCK, O._BLAS_MIN = old
+    assert blocked.keys() == pairs.keys()
+    assert all(blocked[k] == pytest.approx(pairs[k], abs=1e-4) for k in pairs)
     assert all(score >= min_score - 1e-4 for score in pairs.values())
 
 

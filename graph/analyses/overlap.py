@@ -9,6 +9,7 @@ done with numpy in blocks of rows, so a graph with thousands of interventions st
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -52,6 +53,7 @@ _SUFFIXES = ("arnas", "ernas", "ornas", "heten", "arna", "erna", "orna", "ande",
 _WORD = re.compile(r"\w+")
 
 
+@functools.lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 4:
@@ -71,6 +73,20 @@ def tokens(text: str) -> list[str]:
             continue
         out.append(_stem(w))
     return out
+
+
+# Below this many multiplications a matrix product is done by numpy's einsum rather than by
+# BLAS: a multithreaded BLAS can spend far longer starting its threads than multiplying two
+# small matrices (measured: 36 ms against 0.1 ms for a plan's 46 × 688 text matrix).
+_BLAS_MIN = 20_000_000
+
+
+def _matmul(a, b):
+    import numpy as np
+
+    if a.shape[0] * a.shape[1] * b.shape[1] < _BLAS_MIN:
+        return np.einsum("ij,jk->ik", a, b)
+    return a @ b
 
 
 def _tfidf(docs: list[list[str]]):
@@ -282,12 +298,12 @@ def _pairs_within(G, feats: list[dict], min_score: float) -> list[dict]:
         rows = np.arange(start, stop)
 
         def jaccard_dense(M, size):
-            inter = M[start:stop] @ M.T
+            inter = _matmul(M[start:stop], M.T)
             union = size[start:stop, None] + size[None, :] - inter
             return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
-        text = T[start:stop] @ T.T
-        target_text = TG[start:stop] @ TG.T
+        text = _matmul(T[start:stop], T.T)
+        target_text = _matmul(TG[start:stop], TG.T)
         inter = np.minimum(hi[start:stop, None], hi[None, :]) - np.maximum(lo[start:stop, None], lo[None, :]) + 1
         span = np.maximum(hi[start:stop, None], hi[None, :]) - np.minimum(lo[start:stop, None], lo[None, :]) + 1
         both = known[start:stop, None] & known[None, :] & (inter > 0)
