@@ -466,6 +466,8 @@ def test_forum_load(G):
 
 def test_actors_result(G):
     res = A.actors(G, seed=0)
+    assert find_table(res, "centrality")["betweenness_samples"] is None  # exact on small graphs
+    assert "uppskattad" not in find_table(res, "centrality")["explanation"]
     cent = {r["actor"]: r for r in find_table(res, "centrality")["rows"]}
     assert cent[dep("d1")]["strength"] == 3 and cent[dep("d1")]["collaborators"] == 2
     assert cent[dep("d1")]["interventions"] == 3  # responsible for two, involved in d2-1
@@ -516,3 +518,59 @@ def test_result_shape(G, name):
             assert all(keys <= set(row) for row in t["rows"]), t["name"]
     for iri, label in res["labels"].items():
         assert iri.startswith(ns.ID) and label
+
+
+def test_overlap_compares_only_within_a_plan():
+    """Two municipalities' copies of the same intervention are not a duplicate, and a plan's
+    pairs do not change when another plan is added to the graph."""
+    G1 = _overlap_graph()
+
+    def with_plans(G, suffixes):
+        nodes, links, attrs = [], [], []
+        for suffix, plan in suffixes:
+            def name(n):
+                if n.startswith(ns.ID + "intervention/") or n.startswith(ns.ID + "department/"):
+                    return n + suffix
+                return n
+            for n, d in G.nodes(data=True):
+                nodes.append((name(n), d["type"], d["label"]))
+                attrs += [(name(n), _ATTR[k], x) for k, v in d.items() if k in _ATTR
+                          for x in (v if isinstance(v, list) else [v])]
+                if d["type"] in ("Intervention", "Department"):
+                    attrs.append((name(n), _ATTR["plans"], plan))
+            links += [(name(u), _PROP[k], name(v)) for u, v, k in G.edges(keys=True)]
+        return typed_graph_from_rows(nodes, links, attrs)
+
+    one = O.intervention_pairs(with_plans(G1, [("", "plan-a")]), min_score=0.1)
+    two = O.intervention_pairs(with_plans(G1, [("", "plan-a"), ("-b", "plan-b")]), min_score=0.1)
+    assert len(two) == 2 * len(one)
+    assert [p for p in two if not p["a"].endswith("-b")] == one
+    assert all(p["a"].endswith("-b") == p["b"].endswith("-b") for p in two)
+
+
+def test_betweenness_is_sampled_on_large_graphs(monkeypatch):
+    C_ = _two_cliques()
+    exact = A.centralities(C_)
+    monkeypatch.setattr(A, "BETWEENNESS_EXACT_LIMIT", 3)
+    monkeypatch.setattr(A, "BETWEENNESS_SAMPLES", 3)
+    sampled = A.centralities(C_, seed=1)
+    assert sampled == A.centralities(C_, seed=1)
+    assert all(0 <= v["betweenness"] <= 1 for v in sampled.values())
+    assert {n: v["degree"] for n, v in sampled.items()} == {n: v["degree"] for n, v in exact.items()}
+
+
+def test_sampled_betweenness_is_explained(G, monkeypatch):
+    monkeypatch.setattr(A, "BETWEENNESS_EXACT_LIMIT", 2)
+    monkeypatch.setattr(A, "BETWEENNESS_SAMPLES", 3)
+    table = find_table(A.actors(G, seed=4), "centrality")
+    assert "uppskattad från 3 slumpvis valda startaktörer med frö 4" in table["explanation"]
+    assert table["betweenness_samples"] == 3
+
+
+def test_eigenvector_matches_networkx():
+    G_ = nx.les_miserables_graph()
+    nodes = sorted(G_)
+    edges = [(u, v, w) for u, v, w in G_.edges(data="weight")]
+    ours = A._eigenvector(nodes, edges)
+    theirs = nx.eigenvector_centrality(G_, weight="weight", max_iter=10000, tol=1e-10)
+    assert all(ours[n] == pytest.approx(theirs[n], abs=1e-6) for n in nodes)

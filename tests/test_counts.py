@@ -76,3 +76,58 @@ def test_build_is_reused_when_data_is_unchanged(tmp_path):
     second = run_cli("build", env=env)
     assert first.stdout.startswith("Grafen byggdes")
     assert second.stdout.startswith("Grafen var redan byggd")
+
+
+# Read from the whole plan by two readers (see the notes in data/*.yaml for each judgement).
+ACTORS = {  # organisations outside the municipality, with where they are first named
+    "polisen",                    # l.5-6 Lokalpolisområde Umeå
+    "polisens-noa",               # l.3113
+    "region-vasterbotten",        # l.6
+    "lansstyrelsen-vasterbotten", # l.250
+    "arbetsformedlingen", "kriminalvarden",  # l.213
+    "forsakringskassan",          # l.401
+    "bra", "justitiedepartementet",  # l.27
+    "sveriges-riksdag",           # l.1155 (Skollagen)
+    "scb",                        # l.3159
+    "samordningsforbundet",       # l.310
+    "umea-universitet",           # l.15
+    "civilsamhallet", "naringslivet",  # l.6
+    "foreningslivet",             # l.484
+    "foretagarna",                # l.2053
+    "selam",                      # l.1677
+    "abf", "radda-barnen", "hashtag-sisterhood", "starkta-bibliotek",  # l.1763
+    "van-i-umea", "studieforbund",  # l.1850-1851
+    "kyrkan",                     # l.698
+    "guif", "kfum-basket", "umea-rollerderby", "4k",  # l.1887-1888
+    "visitumea",                  # l.1905
+    "andra-kommuner",             # l.1753
+    "myndigheter",                # l.3095
+}
+FORUMS = {
+    "uvts", "uvts-arbetsgrupp", "styrgruppen-social-hallbarhet", "umebra",  # l.2-6, 76-85
+    "sspf", "los", "mur", "cura",                                          # l.2666, 3102-3115
+    "hlt", "cve", "beredning-barn-och-unga", "strategisk-samverkan-barn-och-unga",  # l.1245-1251
+    "lokala-forebyggarrad",                                                # l.695-696
+    "konsultationsforum-hedersrelaterat-vald",                             # l.810
+    "flerpartssamverkan",                                                  # l.400
+    "trygga-alidhem",                                                      # l.3248
+    "biblioteksrad",                                                       # l.1840
+}
+PLACES = {
+    "alidhem", "mariehem", "ersboda", "teg", "umedalen", "centrum", "nordostra-stadsdelarna", "umestan",
+    "hera", "ersangsskolan", "vastangard", "alidhemsskolan", "sodra-alidhemsskolan", "mariehemsskolan",
+    "brantbergsskolan", "dragonskolan", "ostra-ersbodaskolan", "ersdungens-skola", "vaven", "vavenscenen",
+    "ersbodabiblioteket", "stadsbiblioteket", "kvinnohistoriskt-museum", "umea-konsthall",
+    "fritidsgardar-och-ungdomens-hus", "familjecentralerna", "stadshuset",
+}
+
+
+@pytest.mark.parametrize("cls,expected", [("ExternalActor", ACTORS), ("CollaborationForum", FORUMS), ("Place", PLACES)])
+def test_actors_forums_and_places(store, cls, expected):
+    rows = store.select(f"PREFIX uvts: <https://w3id.org/uvts/ontology#> SELECT ?s WHERE {{ ?s a uvts:{cls} }}")
+    assert {r["s"].rsplit("/", 1)[-1] for r in rows.values()} == expected
+
+
+def test_summary_counts_actors_forums_places(build_output):
+    assert (f"{len(ACTORS)} externa aktörer, {len(FORUMS)} samverkansforum och {len(PLACES)} platser"
+            in build_output)

@@ -26,6 +26,11 @@ BETWEENNESS_EXACT_LIMIT = 500
 BETWEENNESS_SAMPLES = 200
 
 
+def _samples(n: int) -> int | None:
+    """How many source actors betweenness is estimated from (``None``: exact)."""
+    return None if n <= BETWEENNESS_EXACT_LIMIT else min(BETWEENNESS_SAMPLES, n)
+
+
 def _eigenvector(nodes: list[str], edges: list[tuple[str, str, float]], max_iter: int = 10000,
                  tol: float = 1e-10) -> dict[str, float]:
     """Weighted eigenvector centrality of a connected graph by power iteration on (A + I),
@@ -70,7 +75,7 @@ def centralities(C, seed: int = 0) -> dict[str, dict[str, float]]:
         H.add_edge(a, b, weight=w, distance=1.0 / w)
     for n, value in nx.degree_centrality(H).items():
         out[n]["degree"] = float(value)
-    k = None if H.number_of_nodes() <= BETWEENNESS_EXACT_LIMIT else BETWEENNESS_SAMPLES
+    k = _samples(H.number_of_nodes())
     for n, value in nx.betweenness_centrality(H, k=k, weight="distance", normalized=True, seed=seed).items():
         out[n]["betweenness"] = float(value)
     comps = [c for c in nx.connected_components(H) if len(c) > 1]
@@ -141,7 +146,7 @@ def actors(G, seed: int = 0) -> dict:
     AF = actor_forum_graph(G)
     cent = centralities(C, seed=seed)
     comms = communities(C, seed=seed)
-    sampled = C.number_of_nodes() > BETWEENNESS_EXACT_LIMIT
+    sampled = _samples(C.number_of_nodes())
     member = {n: k for k, c in enumerate(comms) for n in c}
     ivs = {n: [i for i in P.sources(G, n, "responsible_department") if G.nodes[i]["type"] == "Intervention"] +
            [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"] for n in C}
@@ -158,7 +163,7 @@ def actors(G, seed: int = 0) -> dict:
         "Två aktörer (förvaltningar och externa aktörer) är länkade när de deltar i samma insats eller är medlemmar i "
         "samma forum, med vikten antal sådana insatser och forum; gradcentralitet är andelen andra aktörer man är "
         "länkad till, mellanhetscentralitet andelen kortaste vägar mellan andra aktörer som går via aktören (avstånd "
-        "1/vikt" + (f", uppskattad från {BETWEENNESS_SAMPLES} slumpvis valda startaktörer med frö {seed}" if sampled
+        "1/vikt" + (f", uppskattad från {sampled} slumpvis valda startaktörer med frö {seed}" if sampled
                     else "") +
         ") och egenvektorcentralitet beräknas i det största sammanhängande nätverket (andra får 0).",
         [column("actor", "Aktör", "iri"), column("actor_type", "Typ", "codes", codes=TYPE_LABELS),
@@ -166,7 +171,7 @@ def actors(G, seed: int = 0) -> dict:
          column("eigenvector", "Egenvektor", "score"), column("collaborators", "Samverkansparter", "integer"),
          column("strength", "Summa vikter", "integer"), column("interventions", "Insatser", "integer"),
          column("forums", "Forum", "integer"), column("community", "Grupp", "integer")],
-        rows, betweenness_samples=BETWEENNESS_SAMPLES if sampled else None)
+        rows, betweenness_samples=sampled)
     load_rows = [{"actor": r["actor"], "actor_type": AF.nodes[r["actor"]]["type"], "count": r["count"],
                   "forums": r["forums"], "interventions": len(set(ivs.get(r["actor"], [])))}
                  for r in forum_load(AF) if r["count"] > 0]
