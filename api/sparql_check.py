@@ -21,9 +21,11 @@ All functions are plain and raise :class:`SparqlRefusal` (status + Swedish messa
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 
-__all__ = ["SparqlRefusal", "QueryInfo", "UpdateInfo", "inspect_query", "inspect_update", "code_only",
+__all__ = ["SparqlRefusal", "QueryInfo", "UpdateInfo", "inspect_query", "cached_inspect_query", "inspect_update",
+           "code_only",
            "lexical_keywords", "tree_names", "unknown_graphs", "QUERY_FORMS"]
 
 QUERY_FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
@@ -110,6 +112,8 @@ def code_only(text: str) -> str:
                 i = m.end()
             else:
                 i += 1  # the less-than operator
+        elif c == "\\":
+            i += 2  # an escape in a prefixed name (ex:a\#b, ex:a\'b): the next character is part of the name
         else:
             i += 1
     return "".join(out)
@@ -205,6 +209,30 @@ def inspect_query(text: str) -> QueryInfo:
     if "SERVICE" in lexical_keywords(text, ("SERVICE",)):
         raise _refuse_service()
     return QueryInfo(form, tuple(default), tuple(named))
+
+
+_CACHE: OrderedDict[str, QueryInfo] = OrderedDict()
+CACHE_SIZE = 256
+CACHE_MAX_TEXT = 16_384
+
+
+def cached_inspect_query(text: str) -> QueryInfo:
+    """:func:`inspect_query`, remembering the last ``CACHE_SIZE`` accepted queries (up to 16 KB each).
+
+    Parsing with rdflib costs tens of milliseconds, several times the cost of running a typical
+    query here; an application that sends the same queries again pays it once per worker.
+    Refusals are not remembered.
+    """
+    info = _CACHE.get(text)
+    if info is not None:
+        _CACHE.move_to_end(text)
+        return info
+    info = inspect_query(text)
+    if len(text) <= CACHE_MAX_TEXT:
+        _CACHE[text] = info
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return info
 
 
 def _is_update(text: str) -> bool:

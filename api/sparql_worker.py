@@ -125,12 +125,12 @@ def run_query(store, job: dict) -> dict:
     """Answer one query job (see the module docstring); raises ``SparqlRefusal`` for 4xx."""
     import pyoxigraph as ox
 
-    from .sparql_check import SparqlRefusal, inspect_query
+    from .sparql_check import SparqlRefusal, cached_inspect_query
     from .sparql_formats import (ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, GraphFormatError, negotiate,
                                  serialize_graph, serialize_results)
 
     text = job["query"]
-    info = inspect_query(text)
+    info = cached_inspect_query(text)
     default_graphs = list(job.get("default_graphs") or ())
     named_graphs = list(job.get("named_graphs") or ())
     _refuse_unknown([*info.from_graphs, *info.from_named, *default_graphs, *named_graphs], store)

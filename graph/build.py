@@ -102,6 +102,17 @@ def build_plan_graph(plan: PlanData) -> Graph:
     if p.municipality.code:
         g.add((muni, UVTS.municipalityCode, Literal(p.municipality.code)))
 
+    def named(kind: str, item, classes: tuple, name: str) -> URIRef:
+        """A resource with its types, Swedish name, alt names and provenance."""
+        s = _r(kind, item.id)
+        for cls in classes:
+            g.add((s, RDF.type, cls))
+        g.add((s, RDFS.label, _sv(name)))
+        for alt in item.alt_names:
+            g.add((s, SKOS.altLabel, _sv(alt)))
+        provenance(s, item.lines, item.note)
+        return s
+
     def concept(kind: str, cls: URIRef, scheme: str, item):
         s = _r(kind, item.id)
         g.add((s, RDF.type, cls))
@@ -133,24 +144,12 @@ def build_plan_graph(plan: PlanData) -> Graph:
         concept("link", UVTS.OtherLink, "other-links", ol)
 
     for a in plan.actors:
-        s = _r("actor", a.id)
-        g.add((s, RDF.type, UVTS.ExternalActor))
-        g.add((s, RDF.type, ORG.Organization))
-        if a.category in PUBLIC_CATEGORIES:
-            g.add((s, RDF.type, CV.PublicOrganisation))
-        g.add((s, RDFS.label, _sv(a.name)))
-        for alt in a.alt_names:
-            g.add((s, SKOS.altLabel, _sv(alt)))
+        public = (CV.PublicOrganisation,) if a.category in PUBLIC_CATEGORIES else ()
+        s = named("actor", a, (UVTS.ExternalActor, ORG.Organization) + public, a.name)
         g.add((s, UVTS.actorCategory, _r("category", a.category)))
-        provenance(s, a.lines, a.note)
 
     for f in plan.forums:
-        s = _r("forum", f.id)
-        g.add((s, RDF.type, UVTS.CollaborationForum))
-        g.add((s, RDF.type, ORG.OrganizationalCollaboration))
-        g.add((s, RDFS.label, _sv(f.name)))
-        for alt in f.alt_names:
-            g.add((s, SKOS.altLabel, _sv(alt)))
+        s = named("forum", f, (UVTS.CollaborationForum, ORG.OrganizationalCollaboration), f.name)
         if f.expansion:
             g.add((s, UVTS.acronymExpansion, _sv(f.expansion)))
         if f.purpose:
@@ -159,31 +158,18 @@ def build_plan_graph(plan: PlanData) -> Graph:
             for member in ids:
                 g.add((s, ORG.hasMember, _r(kind, member)))
                 g.add((_r(kind, member), ORG.memberOf, s))
-        provenance(s, f.lines, f.note)
 
     for pl in plan.places:
-        s = _r("place", pl.id)
-        g.add((s, RDF.type, UVTS.Place))
-        g.add((s, RDF.type, SCHEMA.Place))
-        g.add((s, RDFS.label, _sv(pl.name)))
-        for alt in pl.alt_names:
-            g.add((s, SKOS.altLabel, _sv(alt)))
+        s = named("place", pl, (UVTS.Place, SCHEMA.Place), pl.name)
         g.add((s, UVTS.placeKind, Literal(pl.kind)))
         if pl.priority:
             g.add((s, UVTS.priorityArea, Literal(True)))
-        provenance(s, pl.lines, pl.note)
 
     for d in plan.departments:
-        s = _r("department", d.id)
-        g.add((s, RDF.type, UVTS.Department))
-        g.add((s, RDF.type, ORG.OrganizationalUnit))
-        g.add((s, RDFS.label, _sv(d.name)))
-        for alt in d.alt_names:
-            g.add((s, SKOS.altLabel, _sv(alt)))
+        s = named("department", d, (UVTS.Department, ORG.OrganizationalUnit), d.name)
         g.add((s, ORG.unitOf, muni))
         g.add((muni, ORG.hasUnit, s))
         g.add((s, UVTS.budgetAddition, _decimal(d.budget.amount)))
-        provenance(s, d.lines, d.note)
 
         bm = _r("base-mission", d.id)
         g.add((s, UVTS.baseMission, bm))

@@ -240,6 +240,8 @@ def test_actors(results):
     assert cent[ns.iri("actor", "bra")]["degree"] == 0 and cent[ns.iri("actor", "bra")]["eigenvector"] == 0
     comms = find_table(results["actors"], "communities")["rows"]
     assert sorted(n for c in comms for n in c["members"]) == sorted(cent)
+    assert [c["community"] for c in comms] == list(range(1, len(comms) + 1))
+    assert {r["community"] for r in cent.values()} == set(range(1, len(comms) + 1))
 
 
 # --- the whole ---------------------------------------------------------------------------------

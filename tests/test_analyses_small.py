@@ -445,8 +445,8 @@ def test_communities_bridges_brokers():
     comms = A.communities(C_, seed=0)
     assert comms == [["a1", "a2", "a3"], ["b1", "b2", "b3"], ["lonely"]]
     assert A.bridges(C_) == [("a1", "b1")]
-    assert A.brokers(C_, comms) == [{"actor": "a1", "community": 0, "links_to": [1]},
-                                    {"actor": "b1", "community": 1, "links_to": [0]}]
+    assert A.brokers(C_, comms) == [{"actor": "a1", "community": 1, "links_to": [2]},
+                                    {"actor": "b1", "community": 2, "links_to": [1]}]
     # a bridge between the cliques: a1 and b1 have the highest betweenness
     c = A.centralities(C_)
     assert max(c, key=lambda n: (c[n]["betweenness"], n)) in ("a1", "b1")

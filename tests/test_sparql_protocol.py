@@ -468,6 +468,7 @@ def test_inspect_query_forms_and_datasets():
     "ASK { FILTER EXISTS { SERVICE <http://x/> { ?s ?p ?o } } }",
     "CONSTRUCT { ?s ?p ?o } WHERE { ?a ?b ?c MINUS { SERVICE <http://x/> { ?s ?p ?o } } }",
     r"SELECT * WHERE { \u0053ERVICE <http://x/> { ?s ?p ?o } }",
+    r"PREFIX ex: <http://e/> SELECT * WHERE { ?s ex:p ex:a\' . SERVICE <http://x/> { ?s ?p ?o } . ?s ?p 'x' }",
 ])
 def test_service_is_refused_wherever_it_hides(query):
     from rdflib.plugins.sparql.parser import parseQuery
@@ -489,6 +490,8 @@ def test_lexical_check_sees_keywords_not_names_strings_or_iris():
     assert lexical_keywords("SELECT * { Service <http://x/> {} }") == {"SERVICE"}
     assert lexical_keywords('INSERT DATA { <a:b> <a:c> """x""" } ; load <http://x/>') == {"LOAD"}
     assert lexical_keywords("SELECT * { ?s ?p ?o FILTER(?o<?p) SERVICE <x:y> {} }") == {"SERVICE"}
+    # an escaped '#' or quote in a prefixed name starts no comment or string
+    assert lexical_keywords(r"SELECT * { ?s ex:p ex:a\# . SERVICE <http://x/> { ?s ?p ?o } }") == {"SERVICE"}
 
 
 def test_inspect_update():

@@ -115,8 +115,9 @@ def bridges(C) -> list[tuple[str, str]]:
 
 def brokers(C, comms: list[list[str]]) -> list[dict]:
     """Actors linked to members of other communities: ``{"actor", "community", "links_to"}``
-    (``links_to``: indices of the other communities), most communities reached first."""
-    member = {n: k for k, c in enumerate(comms) for n in c}
+    (``links_to``: the numbers of the other communities), most communities reached first.
+    Communities are numbered from 1 in the order of ``comms``."""
+    member = {n: k for k, c in enumerate(comms, start=1) for n in c}
     out = []
     for n in sorted(C):
         others = sorted({member[m] for m in C.neighbors(n) if member.get(m) != member.get(n)})
@@ -147,7 +148,7 @@ def actors(G, seed: int = 0) -> dict:
     cent = centralities(C, seed=seed)
     comms = communities(C, seed=seed)
     sampled = _samples(C.number_of_nodes())
-    member = {n: k for k, c in enumerate(comms) for n in c}
+    member = {n: k for k, c in enumerate(comms, start=1) for n in c}  # groups are numbered from 1
     ivs = {n: [i for i in P.sources(G, n, "responsible_department") if G.nodes[i]["type"] == "Intervention"] +
            [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"] for n in C}
     forums = {r["actor"]: r for r in forum_load(AF)}
@@ -184,7 +185,7 @@ def actors(G, seed: int = 0) -> dict:
          column("interventions", "Insatser", "integer")],
         load_rows)
     comm_rows = []
-    for k, c in enumerate(comms):
+    for k, c in enumerate(comms, start=1):
         internal = C.subgraph(c).size(weight="weight")
         comm_rows.append({"community": k, "members": c, "size": len(c), "internal_weight": internal})
     t_comm = records(

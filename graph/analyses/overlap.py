@@ -218,9 +218,10 @@ def _reasons(G, fa, fb, text_sim, target_text_sim, terms) -> list[dict]:
 
     rf = fa["risk_factors"] & fb["risk_factors"]
     if rf:
+        union = len(fa["risk_factors"] | fb["risk_factors"])
         add("risk_factors", _jac(fa["risk_factors"], fb["risk_factors"]),
-            f"Delar {len(rf)} av {len(fa['risk_factors'] | fb['risk_factors'])} riskfaktorer: "
-            f"{_label_list(G, rf).lower()}.", sorted(rf))
+            (f"Samma riskfaktor: {_label_list(G, rf).lower()}." if union == 1 else
+             f"Delar {len(rf)} av {union} riskfaktorer: {_label_list(G, rf).lower()}."), sorted(rf))
     lv = fa["levels"] & fb["levels"]
     if lv:
         add("levels", _jac(fa["levels"], fb["levels"]), f"Samma preventionsnivå: {_label_list(G, lv).lower()}.",
@@ -265,21 +266,23 @@ def intervention_pairs(G, min_score: float = MIN_SCORE) -> list[dict]:
     for f in feats:
         groups[f["plan"]].append(f)
     out = []
+    universes = (P.risk_factors(G), P.levels(G))
     for plan in sorted(groups, key=lambda p: p or ""):
-        out += _pairs_within(G, groups[plan], min_score)
+        out += _pairs_within(G, groups[plan], min_score, universes)
     out.sort(key=lambda p: (-p["score"], order[p["a"]], order[p["b"]]))
     return out
 
 
-def _pairs_within(G, feats: list[dict], min_score: float) -> list[dict]:
+def _pairs_within(G, feats: list[dict], min_score: float, universes) -> list[dict]:
+    """The pairs among ``feats`` (one plan's interventions), in blocks of rows."""
     import numpy as np
 
     n = len(feats)
     if n < 2:
         return []
     index = {f["iri"]: k for k, f in enumerate(feats)}
-    RF = _binary([f["risk_factors"] for f in feats], P.risk_factors(G))
-    LV = _binary([f["levels"] for f in feats], P.levels(G))
+    RF = _binary([f["risk_factors"] for f in feats], universes[0])
+    LV = _binary([f["levels"] for f in feats], universes[1])
     rf_size, lv_size = RF.sum(1), LV.sum(1)
     T, vocab = _tfidf([f["text_tokens"] for f in feats])
     TG, _ = _tfidf([f["target_tokens"] for f in feats])
