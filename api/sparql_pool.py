@@ -10,6 +10,9 @@ and a fresh one started in the background.
 
 * A job waits at most ``timeout`` seconds for a free worker (:class:`PoolBusy`), then
   has ``timeout`` seconds to run (:class:`QueryTimeout`).
+* A job still running after ``demote_after`` seconds (1 s) has its process's CPU priority
+  lowered (``nice`` 10), so that short queries on the other workers, and the server itself,
+  are not slowed down by long ones; that process is replaced once it is done.
 * Updates (only when enabled) take every worker at once, run on one of them, and copy
   the resulting state (N-Quads) to the others, so all workers answer from the same data.
   A worker started later loads that state too.
@@ -23,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +61,52 @@ class _Worker:
     conn: object
     started: bool = False
     pid: int | None = field(default=None)
+    demoted: bool = False
 
     def alive(self) -> bool:
         return self.process.poll() is None
+
+
+class _IdleWorkers:
+    """Idle workers, handed out first come, first served.
+
+    (``asyncio.Queue`` lets a newly arrived ``get`` take an item ahead of a waiter that was
+    just woken, which sends that waiter to the back: under load some requests wait far longer
+    than others.)
+    """
+
+    def __init__(self):
+        self.free: deque = deque()
+        self.waiters: deque = deque()
+
+    def qsize(self) -> int:
+        return len(self.free)
+
+    def put(self, worker) -> None:
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        self.free.append(worker)
+
+    async def get(self, timeout: float):
+        """The next idle worker; ``TimeoutError`` when none comes within ``timeout`` seconds."""
+        if self.free and not self.waiters:
+            return self.free.popleft()
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        try:
+            await asyncio.wait({waiter}, timeout=timeout)
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.put(waiter.result())  # handed to us as we were cancelled: pass it on
+            waiter.cancel()
+            raise
+        if waiter.done():
+            return waiter.result()
+        waiter.cancel()
+        raise TimeoutError
 
 
 def _wait_reply(conn, timeout: float | None):
@@ -93,21 +140,27 @@ class QueryPool:
     """
 
     def __init__(self, store_path: str | Path, *, size: int = 3, timeout: float = 10.0, in_memory: bool = False,
-                 start_timeout: float = 120.0):
+                 start_timeout: float = 120.0, demote_after: float | None = 1.0):
         self.store_path = str(store_path)
         self.size = size
         self.timeout = float(timeout)
         self.in_memory = in_memory
         self.start_timeout = start_timeout
+        self.demote_after = demote_after if hasattr(os, "setpriority") else None
         self.graphs: list[str] = []
         self.restarts = 0
         self._snapshot: bytes | None = None
         self._executor: ThreadPoolExecutor | None = None
-        self._idle: asyncio.Queue | None = None
+        self._idle: _IdleWorkers | None = None
         self._workers: set[_Worker] = set()
         self._tasks: set[asyncio.Task] = set()
         self._update_lock: asyncio.Lock | None = None
         self._closed = False
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        return [w.process.pid for w in self._workers if w.alive()]
 
     @property
     def busy(self) -> int:
@@ -120,7 +173,7 @@ class QueryPool:
     async def start(self) -> None:
         """Start the workers and wait until every one has opened the store."""
         self._executor = ThreadPoolExecutor(max_workers=2 * self.size + 2, thread_name_prefix="uvts-sparql")
-        self._idle = asyncio.Queue()
+        self._idle = _IdleWorkers()
         self._update_lock = asyncio.Lock()
         workers = [self._spawn() for _ in range(self.size)]
         results = await asyncio.gather(*(self._await_ready(w) for w in workers), return_exceptions=True)
@@ -129,7 +182,7 @@ class QueryPool:
             await self.close()
             raise PoolError(f"frågeprocesserna kunde inte starta: {failures[0]}")
         for w in workers:
-            self._idle.put_nowait(w)
+            self._idle.put(w)
 
     async def close(self) -> None:
         """Stop every worker (kill: their store is read-only or a copy in memory)."""
@@ -194,7 +247,7 @@ class QueryPool:
                 log.error("SPARQL worker restart failed (attempt %d): %s", attempt + 1, exc)
                 await asyncio.sleep(1.0 + attempt)
                 continue
-            self._idle.put_nowait(worker)
+            self._idle.put(worker)
             return
         log.error("SPARQL worker could not be restarted; the pool has one worker fewer")
 
@@ -208,19 +261,37 @@ class QueryPool:
             if remaining <= 0:
                 raise PoolBusy()
             try:
-                worker = await asyncio.wait_for(self._idle.get(), timeout=remaining)
-            except asyncio.TimeoutError:
+                worker = await self._idle.get(remaining)
+            except TimeoutError:
                 raise PoolBusy() from None
             if worker.alive():
                 return worker
             self._replace(worker)
+
+    def _demote(self, worker: _Worker) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, 10)
+            worker.demoted = True
+        except (OSError, AttributeError):
+            pass
+
+    def _release(self, worker: _Worker) -> None:
+        """Make ``worker`` available again (a demoted one is replaced by a fresh process)."""
+        if worker.demoted:
+            self._replace(worker)
+        else:
+            self._idle.put(worker)
 
     async def _call(self, worker: _Worker, message, timeout: float):
         """Send one job and wait for its reply; on timeout or crash the worker is replaced."""
         loop = asyncio.get_running_loop()
         try:
             worker.conn.send(message)
-            reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, timeout)
+            first = min(timeout, self.demote_after) if self.demote_after else timeout
+            reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, first)
+            if reply is _TIMEOUT and first < timeout:
+                self._demote(worker)
+                reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, timeout - first)
         except (OSError, EOFError):
             reply = _CRASHED
         except BaseException:  # cancelled while the worker runs: it cannot be trusted to be free
@@ -238,7 +309,7 @@ class QueryPool:
         """Run one job (``query``) on a free worker; returns the worker's reply dict."""
         worker = await self._acquire(self.timeout)
         reply = await self._call(worker, (kind, payload), self.timeout)
-        self._idle.put_nowait(worker)
+        self._release(worker)
         return reply
 
     async def query(self, job: dict) -> dict:
@@ -255,29 +326,29 @@ class QueryPool:
                     held.append(await self._acquire(self.timeout))
             except PoolBusy:
                 for w in held:
-                    self._idle.put_nowait(w)
+                    self._release(w)
                 raise
             first, rest = held[0], held[1:]
             try:
                 reply = await self._call(first, ("update", {"update": text}), self.timeout)
             except PoolError:
                 for w in rest:
-                    self._idle.put_nowait(w)
+                    self._release(w)
                 raise
             if not reply.get("ok"):
                 for w in held:
-                    self._idle.put_nowait(w)
+                    self._release(w)
                 return reply
             self._snapshot = reply.pop("snapshot")
             self.graphs = list(reply.get("graphs", self.graphs))
-            self._idle.put_nowait(first)
+            self._release(first)
             for w in rest:
                 try:
                     loaded = await self._call(w, ("load", self._snapshot), max(self.timeout, 30.0))
                 except PoolError:
                     continue  # replaced: the new worker starts from the snapshot
                 if loaded.get("ok"):
-                    self._idle.put_nowait(w)
+                    self._release(w)
                 else:
                     self._replace(w)
             return reply

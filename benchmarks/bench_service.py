@@ -176,12 +176,29 @@ def _get(url: str, accept: str = "*/*"):
     return send
 
 
+def _unique_sparql(base: str, query: str):
+    """The same query with a different comment each time: every request is parsed anew."""
+    counter = iter(range(10**9))
+
+    async def send(client):
+        text = f"{query}\n# {next(counter)}"
+        return await client.post(base + "/sparql", content=text.encode("utf-8"),
+                                 headers={"Content-Type": "application/sparql-query",
+                                          "Accept": "application/sparql-results+json"})
+    return send
+
+
 async def _throughput(base: str, query: str, requests_per_client: int) -> list[LoadResult]:
     results = []
     await run_load(_sparql(base, query), name="warm-up", concurrency=2, requests=20)
     for concurrency in (1, 4, 16):
-        results.append(await run_load(_sparql(base, query), name="sparql-saved-query", concurrency=concurrency,
-                                      requests=requests_per_client * concurrency, max_seconds=60))
+        results.append(await run_load(_sparql(base, query), name="saved query, same text (parse cached)",
+                                      concurrency=concurrency, requests=requests_per_client * concurrency,
+                                      max_seconds=60))
+    for concurrency in (1, 4, 16):
+        results.append(await run_load(_unique_sparql(base, query), name="saved query, new text each time",
+                                      concurrency=concurrency, requests=requests_per_client * concurrency,
+                                      max_seconds=60))
     return results
 
 
@@ -213,7 +230,7 @@ async def _cheap_while_slow(base: str, requests: int, slow: int = 2) -> list[Loa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=100, help="requests per client in the throughput runs")
+    parser.add_argument("--requests", type=int, default=50, help="requests per client in the throughput runs")
     parser.add_argument("--cheap-requests", type=int, default=300, help="cheap requests per measurement")
     parser.add_argument("--slow-timeout", type=float, default=60.0, help="query time limit of the server")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
@@ -229,10 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             latency = asyncio.run(_cheap_while_slow(base, args.cheap_requests))
 
     rows = throughput + latency
-    print(f"{'measurement':<60} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} "
+    print(f"{'measurement':<62} {'clients':>7} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} "
           f"{'p99 ms':>8} {'max ms':>8}")
     for r in rows:
-        print(f"{r.name:<60} {r.concurrency:>7} {r.requests:>8} {r.errors:>6} {r.rps:>8} {r.p50_ms:>8} "
+        print(f"{r.name:<62} {r.concurrency:>7} {r.requests:>8} {r.errors:>6} {r.rps:>8} {r.p50_ms:>8} "
               f"{r.p99_ms:>8} {r.max_ms:>8}")
     under_load = [r for r in latency if "slow queries running" in r.name]
     baseline = [r for r in latency if r.name.endswith("baseline")]

@@ -574,3 +574,14 @@ def test_eigenvector_matches_networkx():
     ours = A._eigenvector(nodes, edges)
     theirs = nx.eigenvector_centrality(G_, weight="weight", max_iter=10000, tol=1e-10)
     assert all(ours[n] == pytest.approx(theirs[n], abs=1e-6) for n in nodes)
+
+
+def test_areas_contain_places_of_their_own_plan_only():
+    G_ = build({place("centrum-a"): ("Place", "Centrum", {"place_kind": "area", "plans": "plan-a"}),
+                place("centrum-b"): ("Place", "Centrum", {"place_kind": "area", "plans": "plan-b"}),
+                place("skolan-a"): ("Place", "Centrumskolan", {"place_kind": "school", "plans": "plan-a"}),
+                place("torget-a"): ("Place", "Stora torget", {"place_kind": "area", "plans": "plan-a"})}, [])
+    from uvts.graph.analyses import _plan
+    assert _plan.areas_of_places(G_) == {
+        place("centrum-a"): [place("centrum-a")], place("centrum-b"): [place("centrum-b")],
+        place("skolan-a"): [place("centrum-a")], place("torget-a"): [place("torget-a")]}

@@ -114,20 +114,21 @@ def bands_of(G, intervention: str) -> list[str]:
 def areas_of_places(G) -> dict[str, list[str]]:
     """Place -> the areas it lies in by name: an area (``placeKind "area"``) contains a place
     when a word of the place's name begins with the area's name ("Östra Ersbodaskolan" lies
-    in Ersboda). An area contains itself."""
+    in Ersboda). An area contains itself. Only places and areas of the same plan are
+    compared (every municipality may have a "Centrum")."""
     places = nodes_of_type(G, "Place")
-    names: dict[str, list[str]] = defaultdict(list)  # area name (case-folded) -> areas
+    names: dict[tuple, list[str]] = defaultdict(list)  # (plan, area name case-folded) -> areas
     for p in places:
         if G.nodes[p].get("place_kind") == "area":
-            names[label(G, p).casefold()].append(p)
-    lengths = sorted({len(n) for n in names})
+            names[plan_of(G, p), label(G, p).casefold()].append(p)
+    lengths = sorted({len(n) for _, n in names})
     out = {}
     for p in places:
-        name = label(G, p).casefold()
+        name, plan = label(G, p).casefold(), plan_of(G, p)
         found = set()
         for m in _WORD_START.finditer(name):
             start = m.start()
             for n in lengths:
-                found.update(names.get(name[start:start + n], ()))
+                found.update(names.get((plan, name[start:start + n]), ()))
         out[p] = sorted(found)
     return out

@@ -1,0 +1,1289 @@
+"""REST resources (JSON) over the knowledge graph, and the catalogue that the pages share.
+
+Routes (all ``GET``, all in the OpenAPI schema, every error in the one error shape):
+
+* ``/risk-factors``, ``/prevention-levels``, ``/departments``, ``/interventions``,
+  ``/actors`` (external actors), ``/forums``, ``/places``, ``/base-missions``: lists;
+  ``/interventions`` filters by ``risk_factor``, ``level``, ``department``, ``place`` and
+  ``age``;
+* ``/{kind}/{id}``: one resource by its contract slug, with its fields, ``iri``, its
+  ``source_lines`` and the exact plan text of those lines (``source_text``), and links
+  (IRI, API path, page) to its neighbours;
+* ``/risk-factors/{id}/actors``: who works on a risk factor, with the interventions (and
+  base missions, marked) through which they do (the saved query ``who-works-on``);
+* ``/analyses`` and ``/analyses/{name}``: the analyses of :mod:`uvts.graph.analyses`;
+* ``/queries``, ``/queries/{name}`` and ``/queries/{name}/results?param=…``: the saved
+  queries, run by name with their parameters;
+* ``/plans``, ``/overview`` and ``/api/search?q=…``.
+
+List endpoints, the analyses, who-works-on, saved queries and search take an optional
+``plan`` (a plan id, municipality name or code; default: every plan in the store).
+
+How it stays fast: everything static per process is computed once, lazily, per plan
+scope, in a :class:`Catalog` (the typed graph, every resource's JSON, the search index,
+the analyses), and cached answers are sent as ready-made JSON bytes. Work that is not
+cached yet runs in a thread, so the event loop keeps answering. The pages
+(:mod:`uvts.api.pages`) read the same catalogue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import threading
+from collections import OrderedDict
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import Request
+
+from uvts.graph import namespaces as ns
+
+from .errors import ApiError
+
+__all__ = ["make_router", "lifespan", "KINDS", "Kind", "Catalog", "Catalogs", "PlanTexts", "catalogs",
+           "catalog_for", "resolve_filter", "run_saved_query", "LEVEL_ORDER", "ROLE_LABELS", "PLACE_KIND_LABELS"]
+
+# --- resource kinds -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of resource: its API collection, graph node type, IRI segment and page folder."""
+
+    name: str          # API collection, e.g. "risk-factors"
+    node_type: str     # typed-graph node type, e.g. "RiskFactor"
+    segment: str       # IRI type segment, e.g. "risk-factor"
+    page: str          # page folder, e.g. "riskfaktorer"
+    singular: str      # Swedish, lower case
+    plural: str        # Swedish, capitalised (page titles, navigation)
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (
+    Kind("risk-factors", "RiskFactor", "risk-factor", "riskfaktorer", "riskfaktor", "Riskfaktorer"),
+    Kind("prevention-levels", "PreventionLevel", "level", "nivaer", "preventionsnivå", "Preventionsnivåer"),
+    Kind("departments", "Department", "department", "forvaltningar", "förvaltning", "Förvaltningar"),
+    Kind("interventions", "Intervention", "intervention", "insatser", "insats", "Insatser"),
+    Kind("actors", "ExternalActor", "actor", "aktorer", "extern aktör", "Externa aktörer"),
+    Kind("forums", "CollaborationForum", "forum", "forum", "samverkansforum", "Samverkansforum"),
+    Kind("places", "Place", "place", "platser", "plats", "Platser"),
+    Kind("base-missions", "BaseMission", "base-mission", "grunduppdrag", "grunduppdrag", "Grunduppdrag"),
+)}
+KindName = Literal["risk-factors", "prevention-levels", "departments", "interventions", "actors", "forums",
+                   "places", "base-missions"]
+_KIND_OF_TYPE = {k.node_type: k for k in KINDS.values()}
+
+LEVEL_ORDER = ("universell", "selektiv", "indikerad")
+ROLE_LABELS = {"ansvarig": "ansvarig", "medverkande": "medverkande"}
+PLACE_KIND_LABELS = {"area": "område", "school": "skola", "building": "byggnad"}
+TYPE_LABELS = {"Department": "Förvaltning", "ExternalActor": "Extern aktör", "CollaborationForum": "Samverkansforum",
+               "Intervention": "Insats", "BaseMission": "Grunduppdrag"}
+
+# --- the plan texts -------------------------------------------------------------------------------------
+
+
+class PlanTexts:
+    """The plain-text plans of the data folders, read once each, when first needed.
+
+    ``excerpt(plan, "2137-2204")`` is the exact text of those lines (like
+    :meth:`uvts.graph.load.PlanData.source_excerpt`); ``numbered`` gives the lines with
+    their numbers, and ``None`` between ranges.
+    """
+
+    def __init__(self, folders):
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        self._paths: dict[str, Path] = {}
+        for folder in folders:
+            plan_file = Path(folder) / "plan.yaml"
+            try:
+                doc = yaml.load(plan_file.read_text(encoding="utf-8"), Loader=loader)
+            except (OSError, yaml.YAMLError):
+                continue
+            if isinstance(doc, dict) and doc.get("id") and doc.get("source"):
+                self._paths[str(doc["id"])] = Path(folder) / "source" / str(doc["source"])
+        self._lines: dict[str, list[str] | None] = {}
+        self._lock = threading.Lock()
+
+    def lines(self, plan: str) -> list[str] | None:
+        if plan not in self._lines:
+            with self._lock:
+                path = self._paths.get(plan)
+                try:
+                    self._lines[plan] = path.read_text(encoding="utf-8").splitlines() if path else None
+                except OSError:
+                    self._lines[plan] = None
+        return self._lines[plan]
+
+    def numbered(self, plan: str, ranges: str) -> list[tuple[int, str]] | None:
+        """``[(line number, text), …]`` of the ranges, ``None`` when the text is not available."""
+        from uvts.graph.models import parse_line_ranges
+
+        text = self.lines(plan)
+        if text is None:
+            return None
+        out: list[tuple[int, str]] = []
+        for start, end in parse_line_ranges(ranges):
+            out.extend((n, text[n - 1]) for n in range(start, min(end, len(text)) + 1))
+        return out
+
+    def excerpt(self, plan: str, ranges: str) -> str | None:
+        lines = self.numbered(plan, ranges)
+        return None if lines is None else "\n".join(t for _, t in lines)
+
+
+# --- response models (the OpenAPI schema) ----------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of the service."""
+
+    ok: Literal[False] = False
+    error: str = Field(description="Vad som gick fel, på svenska.")
+    status: int
+
+
+class Link(BaseModel):
+    """A neighbour: its IRI, and its API path and page when it has them."""
+
+    kind: Optional[KindName] = Field(description="API-samlingen (t.ex. interventions); null för resurser utan egen sida")
+    id: str
+    label: str
+    iri: str
+    path: Optional[str] = Field(description="REST-sökvägen, t.ex. /interventions/stod-och-omsorg-1")
+    page: Optional[str] = Field(description="webbsidan, t.ex. /insatser/stod-och-omsorg-1")
+
+
+class SourceExcerpt(BaseModel):
+    plan: str = Field(description="planens id")
+    lines: str = Field(description="radintervall i planens text, t.ex. 2137-2204")
+    text: Optional[str] = Field(description="den exakta texten på de raderna (null om texten saknas)")
+
+
+class Resource(BaseModel):
+    kind: KindName
+    id: str
+    iri: str
+    label: str
+    label_en: Optional[str]
+    alt_labels: list[str]
+    definition: Optional[str]
+    definition_en: Optional[str]
+    notes: list[str] = Field(description="kodningsanteckningar (engelska)")
+    plans: list[str]
+    path: str
+    page: str
+    source_lines: Optional[str] = Field(description="källraderna i (första) planen")
+    source_text: Optional[str] = Field(description="den exakta plantexten på källraderna")
+    sources: list[SourceExcerpt] = Field(description="källrader och text, en per plan som beskriver resursen")
+
+
+class LevelCount(BaseModel):
+    level: Link
+    interventions: int
+
+
+class RiskFactorOut(Resource):
+    kind: Literal["risk-factors"]
+    interventions: list[Link]
+    base_missions: list[Link]
+    departments: list[Link] = Field(description="förvaltningar som ansvarar för insatserna och grunduppdragen")
+    levels: list[LevelCount]
+    actors_path: str = Field(description="REST-sökvägen till vem som arbetar med riskfaktorn")
+
+
+class PreventionLevelOut(Resource):
+    kind: Literal["prevention-levels"]
+    interventions: list[Link]
+    risk_factors: list[Link]
+
+
+class BudgetItem(BaseModel):
+    id: str
+    iri: str
+    label: str
+    amount: Optional[Union[int, float]]
+    purpose: Optional[str]
+    department: Optional[Link]
+    funds: list[Link]
+
+
+class DepartmentOut(Resource):
+    kind: Literal["departments"]
+    budget_addition: Optional[Union[int, float]] = Field(description="extra UVTS-budget i kronor")
+    base_mission: Optional[Link]
+    interventions: list[Link]
+    involved_in: list[Link] = Field(description="andras insatser och grunduppdrag som förvaltningen medverkar i")
+    forums: list[Link]
+    risk_factors: list[Link]
+    budget_items: list[BudgetItem]
+
+
+class InterventionOut(Resource):
+    kind: Literal["interventions"]
+    title: Optional[str]
+    number: Optional[int]
+    description: Optional[str]
+    goals: list[str]
+    follow_ups: list[str]
+    timing: Optional[str]
+    target_group: Optional[str]
+    min_age: Optional[int]
+    max_age: Optional[int]
+    department: Optional[Link]
+    risk_factors: list[Link]
+    levels: list[Link]
+    involves: list[Link]
+    places: list[Link]
+    same_activity_as: list[Link]
+    other_links: list[Link]
+    budget_items: list[BudgetItem]
+
+
+class Category(BaseModel):
+    id: str
+    label: str
+
+
+class ActorOut(Resource):
+    kind: Literal["actors"]
+    category: Optional[Category]
+    forums: list[Link]
+    interventions: list[Link]
+    base_missions: list[Link]
+
+
+class ForumOut(Resource):
+    kind: Literal["forums"]
+    purpose: Optional[str]
+    acronym_expansion: Optional[str]
+    members: list[Link]
+    interventions: list[Link]
+    base_missions: list[Link]
+
+
+class PlaceOut(Resource):
+    kind: Literal["places"]
+    place_kind: Optional[str]
+    place_kind_label: Optional[str]
+    priority_area: bool
+    interventions: list[Link]
+    base_missions: list[Link]
+
+
+class BaseMissionOut(Resource):
+    kind: Literal["base-missions"]
+    description: Optional[str]
+    department: Optional[Link]
+    risk_factors: list[Link]
+    involves: list[Link]
+    places: list[Link]
+
+
+DETAIL_MODELS: dict[str, type[Resource]] = {
+    "risk-factors": RiskFactorOut, "prevention-levels": PreventionLevelOut, "departments": DepartmentOut,
+    "interventions": InterventionOut, "actors": ActorOut, "forums": ForumOut, "places": PlaceOut,
+    "base-missions": BaseMissionOut,
+}
+
+
+class Summary(BaseModel):
+    kind: KindName
+    id: str
+    iri: str
+    label: str
+    path: str
+    page: str
+    interventions: int = Field(description="antal insatser som resursen är kopplad till")
+
+
+class InterventionSummary(BaseModel):
+    kind: Literal["interventions"]
+    id: str
+    iri: str
+    label: str
+    path: str
+    page: str
+    number: Optional[int]
+    department: Optional[str] = Field(description="ansvarig förvaltnings id")
+    risk_factors: list[str]
+    levels: list[str]
+    places: list[str]
+    min_age: Optional[int]
+    max_age: Optional[int]
+
+
+class ResourceList(BaseModel):
+    kind: KindName
+    plan: Optional[str] = Field(description="planens id, eller null för alla planer")
+    count: int
+    items: list[Summary]
+
+
+class InterventionList(BaseModel):
+    kind: Literal["interventions"]
+    plan: Optional[str]
+    filters: dict[str, Union[str, int]]
+    count: int
+    items: list[InterventionSummary]
+
+
+class Via(BaseModel):
+    link: Link = Field(description="insatsen eller grunduppdraget")
+    role: Literal["ansvarig", "medverkande"]
+    base_mission: bool = Field(description="sant när det är ett grunduppdrag, inte en UVTS-insats")
+
+
+class ActorWork(BaseModel):
+    actor: Link
+    type: Literal["Department", "ExternalActor", "CollaborationForum"]
+    type_label: str
+    roles: list[str]
+    via: list[Via]
+
+
+class WhoWorksOn(BaseModel):
+    risk_factor: Link
+    plan: Optional[str]
+    query: str = Field(description="den sparade fråga som ger svaret")
+    count: int
+    actors: list[ActorWork]
+
+
+class PlanOut(BaseModel):
+    id: str
+    plan: str = Field(description="planens IRI (också dess namngivna graf)")
+    label: str
+    municipality: str
+    municipality_id: str
+    municipality_label: str
+    code: Optional[str]
+    period: Optional[str]
+
+
+class PlanList(BaseModel):
+    count: int
+    plans: list[PlanOut]
+
+
+class Overview(BaseModel):
+    plan: Optional[str]
+    counts: dict[str, int] = Field(description="antal resurser per samling")
+    budget_total: Union[int, float] = Field(description="summan av förvaltningarnas budgettillskott i kronor")
+    stated_total_budget: Optional[Union[int, float]] = Field(description="planens angivna totala budget (cirka)")
+
+
+class AnalysisInfo(BaseModel):
+    name: str
+    title: str
+    path: str
+
+
+class AnalysisIndex(BaseModel):
+    plan: Optional[str]
+    analyses: list[AnalysisInfo]
+
+
+class AnalysisTable(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    title: str
+    explanation: str
+    kind: Literal["matrix", "records"]
+
+
+class AnalysisResult(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    title: str
+    explanation: str
+    tables: list[AnalysisTable]
+    labels: dict[str, str]
+    plan: Optional[str]
+    seed: int
+
+
+class QueryParam(BaseModel):
+    name: str
+    kind: str = Field(description="resurstyp (t.ex. risk-factor), integer, string eller iri")
+    default: Optional[str]
+    options: Optional[KindName] = Field(description="API-samlingen vars id:n parametern tar, när den tar ett id")
+
+
+class SavedQueryInfo(BaseModel):
+    name: str
+    summary: str
+    tags: list[str]
+    params: list[QueryParam]
+    path: str
+    results_path: str
+
+
+class SavedQueryOut(SavedQueryInfo):
+    text: str
+
+
+class SavedQueryList(BaseModel):
+    count: int
+    queries: list[SavedQueryInfo]
+
+
+class Cell(BaseModel):
+    type: Literal["uri", "literal", "bnode"]
+    value: str
+    datatype: Optional[str] = None
+    lang: Optional[str] = None
+    label: Optional[str] = Field(default=None, description="svenskt namn när värdet är en känd resurs")
+    path: Optional[str] = None
+    page: Optional[str] = None
+
+
+class QueryResults(BaseModel):
+    query: str
+    params: dict[str, str] = Field(description="parametrarna som användes (med standardvärden)")
+    plan: Optional[str]
+    vars: list[str]
+    count: int
+    rows: list[dict[str, Optional[Cell]]]
+
+
+class SearchHit(BaseModel):
+    kind: KindName
+    id: str
+    label: str
+    matched: str = Field(description="namnet eller synonymen som matchade")
+    iri: str
+    path: str
+    page: str
+    score: int
+
+
+class SearchResults(BaseModel):
+    query: str
+    plan: Optional[str]
+    count: int
+    hits: list[SearchHit]
+
+
+# --- the catalogue ------------------------------------------------------------------------------------------
+
+_Q_NAMES = f"""PREFIX rdfs: <{ns.RDFS}>
+PREFIX skos: <{ns.SKOS}>
+SELECT DISTINCT ?s ?p ?o WHERE {{
+  VALUES ?p {{ rdfs:label skos:prefLabel skos:altLabel skos:definition skos:editorialNote }}
+  ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o))
+}}"""
+
+_Q_SOURCES = f"""PREFIX uvts: <{ns.UVTS}>
+SELECT DISTINCT ?s ?g ?lines WHERE {{ GRAPH ?g {{ ?s uvts:sourceLines ?lines }} FILTER(isIRI(?s)) }}"""
+
+_Q_STATED = f"""PREFIX uvts: <{ns.UVTS}>
+SELECT DISTINCT ?plan ?budget WHERE {{ ?plan uvts:statedTotalBudget ?budget }}"""
+
+_ANALYSIS_CACHE = 16
+
+
+def _sort_key(label: str, iri: str):
+    return (label.casefold(), iri)
+
+
+class Catalog:
+    """Everything the REST resources and the pages show, for one plan scope, computed once.
+
+    ``plan`` is a plan id or ``None`` (every plan). Built from the store with five queries
+    (the three of the typed graph, names, source lines) plus one for the stated budget.
+    """
+
+    def __init__(self, store, texts: PlanTexts, plan: str | None = None, plans: list[dict] | None = None):
+        from uvts.graph.plans import select_in_plan
+        from uvts.graph.project import read_typed_graph
+
+        self.store, self.texts, self.plan = store, texts, plan
+        self.plans = [p for p in (plans or []) if plan is None or p["id"] == plan]
+
+        def select(query):
+            return select_in_plan(store, query, plan)
+
+        self.select = select
+        G = self.G = read_typed_graph(store, plan=plan)
+        self._names: dict[str, dict[str, list[tuple[str, str | None]]]] = {}
+        for row in select(_Q_NAMES).rows:
+            o = row["o"]
+            self._names.setdefault(row["s"].value, {}).setdefault(row["p"].value, []).append((o.value, o.lang))
+        self._sources: dict[str, list[tuple[str, str]]] = {}
+        for row in select(_Q_SOURCES).rows:
+            self._sources.setdefault(row["s"].value, []).append((ns.slug_of(row["g"].value), row["lines"].value))
+        stated = [r["budget"].to_python() for r in select(_Q_STATED).rows]
+        self.stated_total_budget = sum(stated) if stated else None
+
+        self.by_iri: dict[str, tuple[str, str]] = {}
+        self.ids: dict[str, list[str]] = {k: [] for k in KINDS}
+        for iri, data in G.nodes(data=True):
+            kind = _KIND_OF_TYPE.get(data["type"])
+            if kind is not None and iri.startswith(f"{ns.ID}{kind.segment}/"):
+                self.by_iri[iri] = (kind.name, ns.slug_of(iri))
+        self.records: dict[str, list[dict]] = {}
+        self.index: dict[tuple[str, str], dict] = {}
+        builders = {"risk-factors": self._risk_factor, "prevention-levels": self._level, "departments": self._department,
+                    "interventions": self._intervention, "actors": self._actor, "forums": self._forum,
+                    "places": self._place, "base-missions": self._base_mission}
+        for name, kind in KINDS.items():
+            iris = [i for i, (k, _) in self.by_iri.items() if k == name]
+            if name == "interventions":
+                iris.sort(key=self._intervention_order)
+            elif name == "prevention-levels":
+                iris.sort(key=lambda i: (LEVEL_ORDER.index(ns.slug_of(i)) if ns.slug_of(i) in LEVEL_ORDER else 99,
+                                         _sort_key(G.nodes[i]["label"], i)))
+            else:
+                iris.sort(key=lambda i: _sort_key(G.nodes[i]["label"], i))
+            out = []
+            for iri in iris:
+                record = DETAIL_MODELS[name].model_validate(builders[name](iri)).model_dump(mode="json")
+                out.append(record)
+                self.index[(name, record["id"])] = record
+            self.records[name] = out
+            self.ids[name] = [r["id"] for r in out]
+        self._json: dict[Any, bytes] = {}
+        self._search_index = None
+        self._lock = threading.Lock()
+        self._analyses: OrderedDict = OrderedDict()
+        self._who: dict[str, dict] = {}
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def _intervention_order(self, iri: str):
+        G = self.G
+        dept = self._targets(iri, "responsible_department")
+        dept_label = G.nodes[dept[0]]["label"] if dept else ""
+        return (dept_label.casefold(), G.nodes[iri].get("sequence_number") or 0, iri)
+
+    def _targets(self, node: str, relation: str) -> list[str]:
+        return [v for v, keys in self.G.succ[node].items() if relation in keys]
+
+    def _sources_of(self, node: str, relation: str, typ: str | None = None) -> list[str]:
+        return [u for u, keys in self.G.pred[node].items()
+                if relation in keys and (typ is None or self.G.nodes[u]["type"] == typ)]
+
+    def label(self, iri: str) -> str:
+        node = self.G.nodes.get(iri) if iri in self.G else None
+        if node is not None:
+            return node["label"]
+        names = self._names.get(iri, {})
+        for prop in (ns.RDFS + "label", ns.SKOS + "prefLabel"):
+            sv = [v for v, lang in names.get(prop, []) if lang == "sv"] or [v for v, _ in names.get(prop, [])]
+            if sv:
+                return sorted(sv)[0]
+        return ns.slug_of(iri)
+
+    def link(self, iri: str) -> dict:
+        """A :class:`Link` (as a dict) to ``iri``."""
+        label = self.label(iri)
+        if iri in self.by_iri:
+            kind, slug = self.by_iri[iri]
+            return {"kind": kind, "id": slug, "label": label, "iri": iri, "path": f"/{kind}/{slug}",
+                    "page": f"/{KINDS[kind].page}/{slug}"}
+        return {"kind": None, "id": ns.slug_of(iri), "label": label, "iri": iri, "path": None, "page": None}
+
+    def links(self, iris, order: str = "label") -> list[dict]:
+        iris = set(iris)
+        if order == "intervention":
+            ordered = sorted(iris, key=lambda i: self._intervention_order(i) if i in self.G else ("", 0, i))
+        elif order == "level":
+            ordered = sorted(iris, key=lambda i: (LEVEL_ORDER.index(ns.slug_of(i)) if ns.slug_of(i) in LEVEL_ORDER
+                                                  else 99, i))
+        else:
+            ordered = sorted(iris, key=lambda i: _sort_key(self.label(i), i))
+        return [self.link(i) for i in ordered]
+
+    def _texts(self, iri: str, prop: str, lang: str | None = "sv") -> list[str]:
+        values = self._names.get(iri, {}).get(ns.SKOS + prop if prop != "label" else ns.RDFS + "label", [])
+        if lang is None:
+            return sorted({v for v, lg in values if not lg or lg == "en"})
+        return sorted({v for v, lg in values if lg == lang})
+
+    def _base(self, iri: str, kind: str) -> dict:
+        G = self.G
+        slug = ns.slug_of(iri)
+        label_en = self._texts(iri, "label", "en") or self._texts(iri, "prefLabel", "en")
+        alt = [*self._texts(iri, "altLabel", "sv"), *self._texts(iri, "altLabel", "en")]
+        alt += [v for v, lg in self._names.get(iri, {}).get(ns.SKOS + "altLabel", []) if lg not in ("sv", "en")]
+        alt = [a for a in dict.fromkeys(alt) if a != G.nodes[iri]["label"]]
+        definition = self._texts(iri, "definition", "sv")
+        definition_en = self._texts(iri, "definition", "en")
+        sources = []
+        for plan, lines in sorted(self._sources.get(iri, [])):
+            sources.append({"plan": plan, "lines": lines, "text": self.texts.excerpt(plan, lines)})
+        return {
+            "kind": kind, "id": slug, "iri": iri, "label": G.nodes[iri]["label"],
+            "label_en": label_en[0] if label_en else None, "alt_labels": alt,
+            "definition": definition[0] if definition else None,
+            "definition_en": definition_en[0] if definition_en else None,
+            "notes": self._texts(iri, "editorialNote", None), "plans": list(G.nodes[iri].get("plans") or []),
+            "path": f"/{kind}/{slug}", "page": f"/{KINDS[kind].page}/{slug}",
+            "source_lines": sources[0]["lines"] if sources else None,
+            "source_text": sources[0]["text"] if sources else None,
+            "sources": sources,
+        }
+
+    def _budget_item(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        dept = self._sources_of(iri, "budget_allocation")
+        return {"id": ns.slug_of(iri), "iri": iri, "label": node["label"], "amount": node.get("amount"),
+                "purpose": node.get("purpose"), "department": self.link(dept[0]) if dept else None,
+                "funds": self.links(self._targets(iri, "funds"), "intervention")}
+
+    def _typed(self, iris, typ: str) -> list[str]:
+        return [i for i in iris if self.G.nodes[i]["type"] == typ]
+
+    # -- one builder per kind ---------------------------------------------------------------------------------
+
+    def _risk_factor(self, iri: str) -> dict:
+        ivs = self._sources_of(iri, "addresses", "Intervention")
+        missions = self._sources_of(iri, "addresses", "BaseMission")
+        depts = {d for x in ivs + missions for d in self._targets(x, "responsible_department")}
+        levels = self.links((n for n, t in self.G.nodes(data="type") if t == "PreventionLevel"), "level")
+        counts = [{"level": lv, "interventions": sum(lv["iri"] in self._targets(i, "prevention_level") for i in ivs)}
+                  for lv in levels]
+        return {**self._base(iri, "risk-factors"), "interventions": self.links(ivs, "intervention"),
+                "base_missions": self.links(missions), "departments": self.links(depts), "levels": counts,
+                "actors_path": f"/risk-factors/{ns.slug_of(iri)}/actors"}
+
+    def _level(self, iri: str) -> dict:
+        ivs = self._sources_of(iri, "prevention_level", "Intervention")
+        rfs = {r for i in ivs for r in self._targets(i, "addresses")}
+        return {**self._base(iri, "prevention-levels"), "interventions": self.links(ivs, "intervention"),
+                "risk_factors": self.links(rfs)}
+
+    def _department(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        ivs = self._sources_of(iri, "responsible_department", "Intervention")
+        missions = self._targets(iri, "base_mission") or self._sources_of(iri, "responsible_department", "BaseMission")
+        rfs = {r for x in ivs + missions for r in self._targets(x, "addresses")}
+        items = sorted(self._targets(iri, "budget_allocation"), key=lambda b: _sort_key(self.label(b), b))
+        return {**self._base(iri, "departments"), "budget_addition": node.get("budget_addition"),
+                "base_mission": self.link(sorted(missions)[0]) if missions else None,
+                "interventions": self.links(ivs, "intervention"),
+                "involved_in": self.links(self._sources_of(iri, "involves"), "intervention"),
+                "forums": self.links(self._targets(iri, "member_of")), "risk_factors": self.links(rfs),
+                "budget_items": [self._budget_item(b) for b in items]}
+
+    def _intervention(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        dept = self._targets(iri, "responsible_department")
+        same = set(self._targets(iri, "same_activity_as")) | set(self._sources_of(iri, "same_activity_as"))
+        return {**self._base(iri, "interventions"), "title": node.get("title"), "number": node.get("sequence_number"),
+                "description": node.get("description"), "goals": list(node.get("goals") or []),
+                "follow_ups": list(node.get("follow_ups") or []), "timing": node.get("timing"),
+                "target_group": node.get("target_group"), "min_age": node.get("min_age"),
+                "max_age": node.get("max_age"), "department": self.link(dept[0]) if dept else None,
+                "risk_factors": self.links(self._targets(iri, "addresses")),
+                "levels": self.links(self._targets(iri, "prevention_level"), "level"),
+                "involves": self.links(self._targets(iri, "involves")),
+                "places": self.links(self._targets(iri, "location")),
+                "same_activity_as": self.links(same - {iri}, "intervention"),
+                "other_links": self.links(self._targets(iri, "other_link")),
+                "budget_items": [self._budget_item(b) for b in sorted(self._sources_of(iri, "funds"))]}
+
+    def _actor(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        category = node.get("category")
+        cat = None
+        if category:
+            cat = {"id": category, "label": self.label(ns.iri("category", category))}
+        involved = self._sources_of(iri, "involves")
+        return {**self._base(iri, "actors"), "category": cat, "forums": self.links(self._targets(iri, "member_of")),
+                "interventions": self.links(self._typed(involved, "Intervention"), "intervention"),
+                "base_missions": self.links(self._typed(involved, "BaseMission"))}
+
+    def _forum(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        involved = self._sources_of(iri, "involves")
+        return {**self._base(iri, "forums"), "purpose": node.get("purpose"),
+                "acronym_expansion": node.get("acronym_expansion"),
+                "members": self.links(self._sources_of(iri, "member_of")),
+                "interventions": self.links(self._typed(involved, "Intervention"), "intervention"),
+                "base_missions": self.links(self._typed(involved, "BaseMission"))}
+
+    def _place(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        located = self._sources_of(iri, "location")
+        kind = node.get("place_kind")
+        return {**self._base(iri, "places"), "place_kind": kind, "place_kind_label": PLACE_KIND_LABELS.get(kind, kind),
+                "priority_area": bool(node.get("priority_area")),
+                "interventions": self.links(self._typed(located, "Intervention"), "intervention"),
+                "base_missions": self.links(self._typed(located, "BaseMission"))}
+
+    def _base_mission(self, iri: str) -> dict:
+        node = self.G.nodes[iri]
+        dept = self._targets(iri, "responsible_department") or self._sources_of(iri, "base_mission")
+        return {**self._base(iri, "base-missions"), "description": node.get("description"),
+                "department": self.link(sorted(dept)[0]) if dept else None,
+                "risk_factors": self.links(self._targets(iri, "addresses")),
+                "involves": self.links(self._targets(iri, "involves")),
+                "places": self.links(self._targets(iri, "location"))}
+
+    # -- lists, filters, search -----------------------------------------------------------------------------
+
+    def summary(self, record: dict) -> dict:
+        if record["kind"] == "interventions":
+            return {"kind": "interventions", "id": record["id"], "iri": record["iri"], "label": record["label"],
+                    "path": record["path"], "page": record["page"], "number": record["number"],
+                    "department": record["department"]["id"] if record["department"] else None,
+                    "risk_factors": [l["id"] for l in record["risk_factors"]],
+                    "levels": [l["id"] for l in record["levels"]], "places": [l["id"] for l in record["places"]],
+                    "min_age": record["min_age"], "max_age": record["max_age"]}
+        n = len(record.get("interventions") or [])
+        return {"kind": record["kind"], "id": record["id"], "iri": record["iri"], "label": record["label"],
+                "path": record["path"], "page": record["page"], "interventions": n}
+
+    def get(self, kind: str, slug: str) -> dict:
+        """The record of one resource; :class:`ApiError` 404 with a near miss when there is none."""
+        record = self.index.get((kind, slug))
+        if record is None:
+            raise ApiError(404, self.not_found_message(kind, slug))
+        return record
+
+    def not_found_message(self, kind: str, slug: str) -> str:
+        k = KINDS[kind]
+        near = self.suggest(kind, slug)
+        hint = f' Menade du "{near}"?' if near else ""
+        return f"Det finns ingen {k.singular} med id '{slug}'.{hint}"
+
+    def suggest(self, kind: str, value: str) -> str | None:
+        """The id of ``kind`` closest to ``value`` (by id, or by name), if any is close."""
+        from .search import search
+
+        ids = self.ids[kind]
+        near = difflib.get_close_matches(ns.slugify(value) or value, ids, n=1, cutoff=0.6)
+        if near:
+            return near[0]
+        hits = [h for h in search(self.search_index(), value.replace("-", " "), limit=20) if h["key"][0] == kind]
+        return hits[0]["key"][1] if hits else None
+
+    def json(self, key, build) -> bytes:
+        """Cached JSON bytes for ``key`` (``build()`` returns a validated pydantic model)."""
+        body = self._json.get(key)
+        if body is None:
+            body = build().model_dump_json().encode("utf-8")
+            self._json[key] = body
+        return body
+
+    def search_index(self):
+        if self._search_index is None:
+            from .search import build_index
+
+            entries = []
+            for kind, records in self.records.items():
+                for r in records:
+                    names = [v for prop in ("label", "prefLabel", "altLabel")
+                             for v, _ in self._names.get(r["iri"], {}).get(
+                                 (ns.RDFS if prop == "label" else ns.SKOS) + prop, [])]
+                    if kind == "interventions" and r.get("title"):
+                        names.append(r["title"])
+                    entries.append({"key": (kind, r["id"]), "label": r["label"], "names": names})
+            self._search_index = build_index(entries)
+        return self._search_index
+
+    def search(self, q: str, limit: int = 50) -> list[dict]:
+        from .search import search
+
+        out = []
+        for hit in search(self.search_index(), q, limit=limit):
+            kind, slug = hit["key"]
+            r = self.index[(kind, slug)]
+            out.append({"kind": kind, "id": slug, "label": hit["label"], "matched": hit["matched"], "iri": r["iri"],
+                        "path": r["path"], "page": r["page"], "score": hit["score"]})
+        return out
+
+    def overview(self) -> dict:
+        budget = sum((r["budget_addition"] or 0) for r in self.records["departments"])
+        return {"plan": self.plan, "counts": {k: len(v) for k, v in self.records.items()},
+                "budget_total": budget, "stated_total_budget": self.stated_total_budget}
+
+    # -- computed on demand: analyses, who works on ------------------------------------------------------------
+
+    def analysis(self, name: str, seed: int = 0) -> dict:
+        from uvts.graph.analyses import run
+
+        key = (name, seed)
+        with self._lock:
+            if key in self._analyses:
+                self._analyses.move_to_end(key)
+                return self._analyses[key]
+        result = run(name, self.G, seed=seed)
+        out = AnalysisResult.model_validate({**result, "plan": self.plan, "seed": seed}).model_dump(mode="json")
+        with self._lock:
+            self._analyses[key] = out
+            while len(self._analyses) > _ANALYSIS_CACHE:
+                self._analyses.popitem(last=False)
+        return out
+
+    def who_works_on(self, slug: str) -> dict:
+        """Who works on a risk factor: the answer of the saved query ``who-works-on``, grouped by actor."""
+        cached = self._who.get(slug)
+        if cached is not None:
+            return cached
+        rf = self.get("risk-factors", slug)
+        result = run_saved_query(self.store, "who-works-on", {"riskFactor": rf["iri"]}, self.plan)
+        actors: dict[str, dict] = {}
+        seen = set()
+        for row in result.rows:
+            actor, via, role = row["actor"].value, row["via"].value, row["role"].value
+            if (actor, via, role) in seen:
+                continue
+            seen.add((actor, via, role))
+            typ = row["actorType"].value[len(ns.UVTS):]
+            entry = actors.setdefault(actor, {"actor": self.link(actor), "type": typ,
+                                              "type_label": TYPE_LABELS.get(typ, typ), "roles": [], "via": []})
+            if role not in entry["roles"]:
+                entry["roles"].append(role)
+            is_mission = row["viaType"].value == ns.UVTS + "BaseMission"
+            entry["via"].append({"link": self.link(via), "role": role, "base_mission": is_mission})
+        type_order = {"Department": 0, "ExternalActor": 1, "CollaborationForum": 2}
+        ordered = sorted(actors.values(), key=lambda e: (type_order.get(e["type"], 9), e["actor"]["label"].casefold()))
+        for e in ordered:
+            e["roles"].sort()
+            e["via"].sort(key=lambda v: (v["base_mission"], v["role"] != "ansvarig", v["link"]["label"].casefold()))
+        out = WhoWorksOn.model_validate({"risk_factor": self.link(rf["iri"]), "plan": self.plan,
+                                         "query": "who-works-on", "count": len(ordered), "actors": ordered})
+        data = out.model_dump(mode="json")
+        self._who[slug] = data
+        return data
+
+
+class Catalogs:
+    """The catalogues of one app, one per plan scope, built when first asked for.
+
+    The all-plans catalogue is kept; of the single-plan ones the ``keep`` most recently
+    used are kept.
+    """
+
+    def __init__(self, store, texts: PlanTexts, keep: int = 8):
+        self.store, self.texts, self.keep = store, texts, keep
+        self._plans: list[dict] | None = None
+        self._all: Catalog | None = None
+        self._by_plan: OrderedDict[str, Catalog] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def plans(self) -> list[dict]:
+        if self._plans is None:
+            from uvts.graph.plans import list_plans
+
+            self._plans = list_plans(self.store)
+        return self._plans
+
+    def resolve(self, plan: str | None) -> str | None:
+        """The id of the plan ``plan`` names (``None``: every plan); 422 when there is none."""
+        from uvts.graph.plans import ALL_PLANS, PlanError, resolve_plan
+
+        if plan is None or plan.strip().lower() in ALL_PLANS:
+            return None
+        plans = self.plans()
+        for p in plans:
+            if plan == p["id"]:
+                return p["id"]
+        try:
+            return resolve_plan(self.store, plan, plans=plans)["id"]
+        except PlanError as exc:
+            raise ApiError(422, f"Parametern 'plan': {exc}.") from None
+
+    def cached(self, plan_id: str | None) -> Catalog | None:
+        if plan_id is None:
+            return self._all
+        return self._by_plan.get(plan_id)
+
+    def get(self, plan_id: str | None) -> Catalog:
+        """The catalogue of a plan id (``None``: every plan), built under a lock if needed."""
+        with self._lock:
+            found = self.cached(plan_id)
+            if found is not None:
+                if plan_id is not None:
+                    self._by_plan.move_to_end(plan_id)
+                return found
+            catalog = Catalog(self.store, self.texts, plan_id, self.plans())
+            if plan_id is None:
+                self._all = catalog
+            else:
+                self._by_plan[plan_id] = catalog
+                while len(self._by_plan) > self.keep:
+                    self._by_plan.popitem(last=False)
+            return catalog
+
+
+_CATALOGS_LOCK = threading.Lock()
+
+
+def catalogs(app) -> Catalogs:
+    """The app's :class:`Catalogs` (created on first use, over ``app.state.store``)."""
+    found = getattr(app.state, "catalogs", None)
+    if found is None:
+        with _CATALOGS_LOCK:
+            found = getattr(app.state, "catalogs", None)
+            if found is None:
+                found = Catalogs(app.state.store, PlanTexts(app.state.settings.data_dirs()))
+                app.state.catalogs = found
+    return found
+
+
+async def catalog_for(request, plan: str | None = None) -> Catalog:
+    """The catalogue for the request's plan scope (built in a thread the first time)."""
+    cats = catalogs(request.app)
+    plan_id = cats.resolve(plan) if plan is not None else None
+    found = cats.cached(plan_id)
+    if found is not None:
+        return found
+    return await asyncio.to_thread(cats.get, plan_id)
+
+
+def resolve_filter(catalog: Catalog, kind: str, value: str, param: str) -> str:
+    """The id of a ``kind`` resource that a filter value names (an id or a name); 422 if none."""
+    slug = ns.slugify(value)
+    if (kind, slug) in catalog.index:
+        return slug
+    hits = [h for h in catalog.search(value, limit=20) if h["kind"] == kind and h["score"] >= 100]
+    if len(hits) == 1:
+        return hits[0]["id"]
+    near = catalog.suggest(kind, value)
+    hint = f' Menade du "{near}"?' if near else ""
+    raise ApiError(422, f"Parametern '{param}': det finns ingen {KINDS[kind].singular} '{value}'.{hint}")
+
+
+# --- saved queries ---------------------------------------------------------------------------------------------
+
+_PARAM_KIND_TO_COLLECTION = {"risk-factor": "risk-factors", "level": "prevention-levels", "department": "departments",
+                             "intervention": "interventions", "actor": "actors", "forum": "forums",
+                             "place": "places"}
+
+
+def run_saved_query(store, name: str, params: dict[str, str], plan: str | None = None, limit: int | None = None):
+    """Run a saved query with bound parameters on one plan or all (raises ``ParamError``)."""
+    from uvts.graph.plans import select_in_plan
+    from uvts.graph.queries import bind_params, get_query
+
+    query = get_query(name)
+    return select_in_plan(store, query.text, plan, bind_params(query, params), limit=limit)
+
+
+def query_info(q) -> dict:
+    return {"name": q.name, "summary": q.summary, "tags": list(q.tags),
+            "params": [{"name": p.name, "kind": p.kind, "default": p.default,
+                        "options": _PARAM_KIND_TO_COLLECTION.get(p.kind)} for p in q.params],
+            "path": f"/queries/{q.name}", "results_path": f"/queries/{q.name}/results"}
+
+
+def _check_param_values(catalog: Catalog, query, values: dict[str, str]) -> dict[str, str]:
+    """Check parameter values against the catalogue: resource ids must exist, IRIs must be IRIs."""
+    import re
+
+    from uvts.graph.queries import ParamError
+
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        allowed = ", ".join(declared) or "inga"
+        raise ApiError(400, f"Okänd parameter {', '.join(unknown)} för den sparade frågan '{query.name}'; "
+                            f"tillåtna: {allowed}.")
+    out = {}
+    for p in query.params:
+        raw = values.get(p.name, p.default)
+        if raw is None or raw == "":
+            raise ApiError(400, f"Parametern '{p.name}' saknas för den sparade frågan '{query.name}'.")
+        collection = _PARAM_KIND_TO_COLLECTION.get(p.kind)
+        if collection is not None:
+            if raw.startswith(("http://", "https://")) and raw in catalog.by_iri:
+                raw = catalog.by_iri[raw][1]
+            raw = resolve_filter(catalog, collection, raw, p.name)
+        elif p.kind == "iri":
+            if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", raw):
+                raise ApiError(400, f"Parametern '{p.name}': förväntade en IRI som börjar med https://, fick {raw!r}.")
+        elif p.kind == "integer":
+            try:
+                number = int(raw)
+            except ValueError:
+                raise ApiError(400, f"Parametern '{p.name}': förväntade ett heltal, fick {raw!r}.") from None
+            if not -(10 ** 9) <= number <= 10 ** 9:
+                raise ApiError(400, f"Parametern '{p.name}': talet {number} är orimligt stort.")
+            raw = str(number)
+        out[p.name] = raw
+    try:
+        from uvts.graph.queries import bind_params
+
+        bind_params(query, out)
+    except ParamError as exc:
+        raise ApiError(400, f"{exc}.") from None
+    return out
+
+
+def cell(catalog: Catalog, term) -> dict:
+    out = {"type": term.kind, "value": term.value, "datatype": term.datatype, "lang": term.lang}
+    if term.kind == "uri" and term.value.startswith(ns.ID):
+        link = catalog.link(term.value)
+        out.update(label=link["label"], path=link["path"], page=link["page"])
+    return out
+
+
+def saved_query_results(catalog: Catalog, name: str, values: dict[str, str], limit: int | None) -> dict:
+    """Run a saved query for the REST API and the pages: a :class:`QueryResults` as a dict."""
+    from uvts.graph.queries import ParamError, get_query
+    from uvts.graph.store import QueryError
+
+    try:
+        query = get_query(name)
+    except ParamError as exc:
+        raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{_hint_of(exc, name)}.") from None
+    params = _check_param_values(catalog, query, values)
+    try:
+        result = run_saved_query(catalog.store, name, params, catalog.plan, limit=limit)
+    except (QueryError, ValueError) as exc:
+        raise ApiError(400, f"Den sparade frågan '{name}' kunde inte köras: {exc}") from None
+    rows = [{v: (cell(catalog, r[v]) if v in r else None) for v in result.vars} for r in result.rows]
+    return QueryResults.model_validate({"query": name, "params": params, "plan": catalog.plan, "vars": result.vars,
+                                        "count": len(rows), "rows": rows}).model_dump(mode="json")
+
+
+# --- the router --------------------------------------------------------------------------------------------------
+
+def _errors(*statuses: int) -> dict:
+    text = {400: "Felaktig begäran", 404: "Finns inte (med förslag på närliggande id)",
+            422: "Ogiltiga parametrar", 503: "Tjänsten kan inte svara just nu"}
+    return {s: {"model": ErrorBody, "description": text.get(s, "Fel")} for s in statuses}
+
+
+def _json(body: bytes):
+    from starlette.responses import Response
+
+    return Response(body, media_type="application/json")
+
+
+PLAN_DESCRIPTION = ("En plan: planens id, kommunens namn eller kommunkod. Utan parameter (eller 'alla'): "
+                    "alla planer i grafen.")
+
+
+def make_router(settings):
+    """The REST routes (see the module docstring)."""
+    from fastapi import APIRouter, Query
+
+    router = APIRouter()
+    plan_q = Query(None, description=PLAN_DESCRIPTION, max_length=200)
+
+    # -- plans and overview --
+
+    @router.get("/plans", response_model=PlanList, tags=["Planer"], operation_id="list_plans",
+                summary="Planerna i grafen")
+    async def plans(request: Request):
+        cats = catalogs(request.app)
+        items = cats.plans() if cats._plans is not None else await asyncio.to_thread(cats.plans)
+        return _json(PlanList(count=len(items), plans=[PlanOut.model_validate(p) for p in items])
+                     .model_dump_json().encode("utf-8"))
+
+    @router.get("/overview", response_model=Overview, tags=["Planer"], operation_id="overview",
+                summary="Översiktssiffror: antal resurser och budget", responses=_errors(422))
+    async def overview(request: Request, plan: Optional[str] = plan_q):
+        catalog = await catalog_for(request, plan)
+        return _json(catalog.json("overview", lambda: Overview.model_validate(catalog.overview())))
+
+    # -- the resource kinds --
+
+    def add_kind(kind: Kind):
+        model = DETAIL_MODELS[kind.name]
+
+        if kind.name != "interventions":
+            async def list_kind(request: Request, plan: Optional[str] = plan_q):
+                catalog = await catalog_for(request, plan)
+                return _json(catalog.json(("list", kind.name), lambda: ResourceList.model_validate({
+                    "kind": kind.name, "plan": catalog.plan, "count": len(catalog.records[kind.name]),
+                    "items": [catalog.summary(r) for r in catalog.records[kind.name]]})))
+
+            router.add_api_route(f"/{kind.name}", list_kind, methods=["GET"], response_model=ResourceList,
+                                 tags=[kind.plural], operation_id=f"list_{kind.name.replace('-', '_')}",
+                                 summary=f"{kind.plural}: en lista", responses=_errors(422))
+
+        async def get_one(request: Request, id: str):
+            catalog = await catalog_for(request)
+            record = catalog.get(kind.name, id)
+            return _json(catalog.json(("detail", kind.name, id), lambda: model.model_validate(record)))
+
+        router.add_api_route(f"/{kind.name}/{{id}}", get_one, methods=["GET"], response_model=model,
+                             tags=[kind.plural], operation_id=f"get_{kind.name.replace('-', '_')}",
+                             summary=f"En {kind.singular}, med källtext och grannar", responses=_errors(404))
+
+    @router.get("/interventions", response_model=InterventionList, tags=["Insatser"],
+                operation_id="list_interventions", summary="Insatser, med filter", responses=_errors(422))
+    async def list_interventions(
+            request: Request,
+            risk_factor: Optional[str] = Query(None, max_length=200,
+                                               description="riskfaktorns id (eller namn), t.ex. psykisk-ohalsa"),
+            level: Optional[str] = Query(None, max_length=200, description="preventionsnivå: universell, selektiv "
+                                                                            "eller indikerad"),
+            department: Optional[str] = Query(None, max_length=200, description="ansvarig förvaltnings id, "
+                                                                                 "t.ex. stod-och-omsorg"),
+            place: Optional[str] = Query(None, max_length=200, description="platsens id, t.ex. alidhem"),
+            age: Optional[int] = Query(None, ge=0, le=120, description="en ålder i år: insatser vars angivna "
+                                                                      "målgruppsålder omfattar den"),
+            plan: Optional[str] = plan_q):
+        catalog = await catalog_for(request, plan)
+        filters: dict[str, Any] = {}
+        for param, value, kind in (("risk_factor", risk_factor, "risk-factors"), ("level", level, "prevention-levels"),
+                                   ("department", department, "departments"), ("place", place, "places")):
+            if value is not None:
+                filters[param] = resolve_filter(catalog, kind, value, param)
+        if age is not None:
+            filters["age"] = age
+        key = ("interventions", tuple(sorted(filters.items())))
+        return _json(catalog.json(key, lambda: InterventionList.model_validate({
+            "kind": "interventions", "plan": catalog.plan, "filters": filters,
+            "count": len(items := filter_interventions(catalog, filters)), "items": items})))
+
+    for kind in KINDS.values():
+        add_kind(kind)
+
+    @router.get("/risk-factors/{id}/actors", response_model=WhoWorksOn, tags=["Riskfaktorer"],
+                operation_id="who_works_on", responses=_errors(404, 422),
+                summary="Vem arbetar med riskfaktorn? Med insatserna (och grunduppdragen) genom vilka")
+    async def who_works_on(request: Request, id: str, plan: Optional[str] = plan_q):
+        catalog = await catalog_for(request, plan)
+        catalog.get("risk-factors", id)
+        if id in catalog._who:
+            data = catalog._who[id]
+        else:
+            data = await asyncio.to_thread(catalog.who_works_on, id)
+        return _json(catalog.json(("who", id), lambda: WhoWorksOn.model_validate(data)))
+
+    # -- analyses --
+
+    @router.get("/analyses", response_model=AnalysisIndex, tags=["Analyser"], operation_id="list_analyses",
+                summary="Analyserna", responses=_errors(422))
+    async def analyses(request: Request, plan: Optional[str] = plan_q):
+        from uvts.graph.analyses import NAMES
+
+        catalog = await catalog_for(request, plan)
+        titles = {"coverage": "Täckning", "gaps": "Luckor", "overlap": "Överlapp", "actors": "Nyckelaktörer"}
+        return _json(AnalysisIndex(plan=catalog.plan, analyses=[
+            AnalysisInfo(name=n, title=titles.get(n, n), path=f"/analyses/{n}") for n in NAMES]
+        ).model_dump_json().encode("utf-8"))
+
+    @router.get("/analyses/{name}", response_model=AnalysisResult, tags=["Analyser"], operation_id="get_analysis",
+                summary="En analys (täckning, luckor, överlapp, nyckelaktörer)", responses=_errors(404, 422))
+    async def analysis(request: Request, name: str, plan: Optional[str] = plan_q,
+                       seed: int = Query(0, ge=0, le=2 ** 31 - 1, description="slumpfrö för Louvain-grupperna")):
+        from uvts.graph.analyses import NAMES
+
+        if name not in NAMES:
+            near = difflib.get_close_matches(name, NAMES, n=1)
+            hint = f' Menade du "{near[0]}"?' if near else f" Välj en av {', '.join(NAMES)}."
+            raise ApiError(404, f"Det finns ingen analys '{name}'.{hint}")
+        catalog = await catalog_for(request, plan)
+        data = await asyncio.to_thread(catalog.analysis, name, seed)
+        return _json(catalog.json(("analysis", name, seed), lambda: AnalysisResult.model_validate(data)))
+
+    # -- saved queries --
+
+    from uvts.graph.queries import list_queries
+
+    saved = list_queries()
+
+    @router.get("/queries", response_model=SavedQueryList, tags=["Sparade frågor"], operation_id="list_queries",
+                summary="De sparade frågorna")
+    async def queries():
+        return SavedQueryList(count=len(saved), queries=[SavedQueryInfo.model_validate(query_info(q)) for q in saved])
+
+    @router.get("/queries/{name}", response_model=SavedQueryOut, tags=["Sparade frågor"], operation_id="get_query",
+                summary="En sparad fråga, med sin SPARQL-text", responses=_errors(404))
+    async def query(name: str):
+        from uvts.graph.queries import ParamError, get_query
+
+        try:
+            q = get_query(name)
+        except ParamError as exc:
+            raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{_hint_of(exc, name)}.") from None
+        return SavedQueryOut.model_validate({**query_info(q), "text": q.text})
+
+    def add_results(q):
+        async def results(request: Request, plan: Optional[str] = plan_q,
+                          limit: int = Query(1000, ge=1, le=10_000, description="högst så många rader")):
+            values = {k: v for k, v in request.query_params.items() if k not in ("plan", "limit")}
+            catalog = await catalog_for(request, plan)
+            data = await asyncio.to_thread(saved_query_results, catalog, q.name, values,
+                                           min(limit, request.app.state.settings.result_limit))
+            return _json(QueryResults.model_validate(data).model_dump_json().encode("utf-8"))
+
+        parameters = []
+        for p in q.params:
+            schema: dict = {"type": "integer"} if p.kind == "integer" else {"type": "string", "maxLength": 300}
+            if p.default is not None:
+                schema["default"] = int(p.default) if p.kind == "integer" else p.default
+            parameters.append({"name": p.name, "in": "query", "required": False, "schema": schema,
+                               "description": f"{p.kind}" + (f" (standard {p.default})" if p.default else "")})
+        router.add_api_route(f"/queries/{q.name}/results", results, methods=["GET"], response_model=QueryResults,
+                             tags=["Sparade frågor"], operation_id=f"run_{q.name.replace('-', '_')}",
+                             summary=q.summary, responses=_errors(400, 404, 422),
+                             openapi_extra={"parameters": parameters} if parameters else None)
+
+    for q in saved:
+        add_results(q)
+
+    @router.get("/queries/{name}/results", response_model=QueryResults, tags=["Sparade frågor"],
+                operation_id="run_unknown_query", include_in_schema=False)
+    async def unknown_results(name: str):
+        from uvts.graph.queries import ParamError, get_query
+
+        try:
+            get_query(name)
+        except ParamError as exc:
+            raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{_hint_of(exc, name)}.") from None
+        raise ApiError(404, f"Den sparade frågan '{name}' lades till efter att tjänsten startade; starta om tjänsten.")
+
+    # -- search --
+
+    @router.get("/api/search", response_model=SearchResults, tags=["Sök"], operation_id="search",
+                summary="Sök på namn och svenska synonymer", responses=_errors(422))
+    async def search(request: Request, q: str = Query(..., max_length=200, description="sökord"),
+                     limit: int = Query(20, ge=1, le=200), plan: Optional[str] = plan_q):
+        catalog = await catalog_for(request, plan)
+        if catalog._search_index is None:
+            await asyncio.to_thread(catalog.search_index)
+        hits = catalog.search(q, limit=limit)
+        return _json(SearchResults.model_validate({"query": q, "plan": catalog.plan, "count": len(hits),
+                                                   "hits": hits}).model_dump_json().encode("utf-8"))
+
+    return router
+
+
+def _hint_of(exc, name: str) -> str:
+    text = str(exc)
+    marker = f"'{name}'"
+    return text.split(marker, 1)[1] if marker in text else ""
+
+
+def filter_interventions(catalog: Catalog, filters: dict) -> list[dict]:
+    """The interventions (as summaries) that pass every filter (ids already resolved)."""
+    out = []
+    for r in catalog.records["interventions"]:
+        if "risk_factor" in filters and filters["risk_factor"] not in {l["id"] for l in r["risk_factors"]}:
+            continue
+        if "level" in filters and filters["level"] not in {l["id"] for l in r["levels"]}:
+            continue
+        if "department" in filters and (r["department"] or {}).get("id") != filters["department"]:
+            continue
+        if "place" in filters and filters["place"] not in {l["id"] for l in r["places"]}:
+            continue
+        if "age" in filters:
+            lo, hi = r["min_age"], r["max_age"]
+            if lo is None and hi is None:
+                continue
+            if not (lo if lo is not None else 0) <= filters["age"] <= (hi if hi is not None else 200):
+                continue
+        out.append(catalog.summary(r))
+    return out
+
+
+@asynccontextmanager
+async def lifespan(app):
+    """Build the all-plans catalogue at start-up (in a thread), so the first request is fast."""
+    cats = catalogs(app)
+    await asyncio.to_thread(cats.get, None)
+    yield
