@@ -176,6 +176,7 @@ COMMAND_MODULES: list[str] = [
     "uvts.graph.analyses.cli",
     "uvts.graph.synth_cli",
     "uvts.api.serve",
+    "uvts.visualisations.report_cli",
     "uvts.visualisations.cli",
 ]
 

@@ -503,7 +503,8 @@ class Catalog:
         from uvts.graph.project import read_typed_graph
 
         self.store, self.texts, self.plan = store, texts, plan
-        self.plans = [p for p in (plans or []) if plan is None or p["id"] == plan]
+        self.all_plans = list(plans or [])  # every plan in the store
+        self.plans = [p for p in self.all_plans if plan is None or p["id"] == plan]  # the plans in scope
 
         def select(query):
             return select_in_plan(store, query, plan)
@@ -918,13 +919,18 @@ _CATALOGS_LOCK = threading.Lock()
 
 
 def catalogs(app) -> Catalogs:
-    """The app's :class:`Catalogs` (created on first use, over ``app.state.store``)."""
+    """The app's :class:`Catalogs` over ``app.state.store`` (created on first use).
+
+    A new one is made whenever the store changed (the app's lifespan ran again, e.g. a second
+    test client on the same app), so a catalogue never reads a closed store.
+    """
+    store = app.state.store
     found = getattr(app.state, "catalogs", None)
-    if found is None:
+    if found is None or found.store is not store:
         with _CATALOGS_LOCK:
             found = getattr(app.state, "catalogs", None)
-            if found is None:
-                found = Catalogs(app.state.store, PlanTexts(app.state.settings.data_dirs()))
+            if found is None or found.store is not store:
+                found = Catalogs(store, PlanTexts(app.state.settings.data_dirs()))
                 app.state.catalogs = found
     return found
 
@@ -985,13 +991,13 @@ def _check_param_values(catalog: Catalog, query, values: dict[str, str]) -> dict
     unknown = sorted(set(values) - set(declared))
     if unknown:
         allowed = ", ".join(declared) or "inga"
-        raise ApiError(400, f"Okänd parameter {', '.join(unknown)} för den sparade frågan '{query.name}'; "
+        raise ApiError(422, f"Okänd parameter {', '.join(unknown)} för den sparade frågan '{query.name}'; "
                             f"tillåtna: {allowed}.")
     out = {}
     for p in query.params:
         raw = values.get(p.name, p.default)
         if raw is None or raw == "":
-            raise ApiError(400, f"Parametern '{p.name}' saknas för den sparade frågan '{query.name}'.")
+            raise ApiError(422, f"Parametern '{p.name}' saknas för den sparade frågan '{query.name}'.")
         collection = _PARAM_KIND_TO_COLLECTION.get(p.kind)
         if collection is not None:
             if raw.startswith(("http://", "https://")) and raw in catalog.by_iri:
@@ -999,14 +1005,14 @@ def _check_param_values(catalog: Catalog, query, values: dict[str, str]) -> dict
             raw = resolve_filter(catalog, collection, raw, p.name)
         elif p.kind == "iri":
             if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", raw):
-                raise ApiError(400, f"Parametern '{p.name}': förväntade en IRI som börjar med https://, fick {raw!r}.")
+                raise ApiError(422, f"Parametern '{p.name}': förväntade en IRI som börjar med https://, fick {raw!r}.")
         elif p.kind == "integer":
             try:
                 number = int(raw)
             except ValueError:
-                raise ApiError(400, f"Parametern '{p.name}': förväntade ett heltal, fick {raw!r}.") from None
+                raise ApiError(422, f"Parametern '{p.name}': förväntade ett heltal, fick {raw!r}.") from None
             if not -(10 ** 9) <= number <= 10 ** 9:
-                raise ApiError(400, f"Parametern '{p.name}': talet {number} är orimligt stort.")
+                raise ApiError(422, f"Parametern '{p.name}': talet {number} är orimligt stort.")
             raw = str(number)
         out[p.name] = raw
     try:
@@ -1014,7 +1020,7 @@ def _check_param_values(catalog: Catalog, query, values: dict[str, str]) -> dict
 
         bind_params(query, out)
     except ParamError as exc:
-        raise ApiError(400, f"{exc}.") from None
+        raise ApiError(422, f"{exc}.") from None
     return out
 
 
@@ -1065,10 +1071,11 @@ PLAN_DESCRIPTION = ("En plan: planens id, kommunens namn eller kommunkod. Utan p
 
 def make_router(settings):
     """The REST routes (see the module docstring)."""
-    from fastapi import APIRouter, Query
+    from fastapi import APIRouter, Path, Query
 
     router = APIRouter()
     plan_q = Query(None, description=PLAN_DESCRIPTION, max_length=200)
+    id_p = Path(..., max_length=200, description="resursens id (slug), t.ex. psykisk-ohalsa")
 
     # -- plans and overview --
 
@@ -1102,14 +1109,14 @@ def make_router(settings):
                                  tags=[kind.plural], operation_id=f"list_{kind.name.replace('-', '_')}",
                                  summary=f"{kind.plural}: en lista", responses=_errors(422))
 
-        async def get_one(request: Request, id: str):
+        async def get_one(request: Request, id: str = id_p):
             catalog = await catalog_for(request)
             record = catalog.get(kind.name, id)
             return _json(catalog.json(("detail", kind.name, id), lambda: model.model_validate(record)))
 
         router.add_api_route(f"/{kind.name}/{{id}}", get_one, methods=["GET"], response_model=model,
                              tags=[kind.plural], operation_id=f"get_{kind.name.replace('-', '_')}",
-                             summary=f"En {kind.singular}, med källtext och grannar", responses=_errors(404))
+                             summary=f"En {kind.singular}, med källtext och grannar", responses=_errors(404, 422))
 
     @router.get("/interventions", response_model=InterventionList, tags=["Insatser"],
                 operation_id="list_interventions", summary="Insatser, med filter", responses=_errors(422))
@@ -1144,7 +1151,7 @@ def make_router(settings):
     @router.get("/risk-factors/{id}/actors", response_model=WhoWorksOn, tags=["Riskfaktorer"],
                 operation_id="who_works_on", responses=_errors(404, 422),
                 summary="Vem arbetar med riskfaktorn? Med insatserna (och grunduppdragen) genom vilka")
-    async def who_works_on(request: Request, id: str, plan: Optional[str] = plan_q):
+    async def who_works_on(request: Request, id: str = id_p, plan: Optional[str] = plan_q):
         catalog = await catalog_for(request, plan)
         catalog.get("risk-factors", id)
         if id in catalog._who:
@@ -1168,7 +1175,7 @@ def make_router(settings):
 
     @router.get("/analyses/{name}", response_model=AnalysisResult, tags=["Analyser"], operation_id="get_analysis",
                 summary="En analys (täckning, luckor, överlapp, nyckelaktörer)", responses=_errors(404, 422))
-    async def analysis(request: Request, name: str, plan: Optional[str] = plan_q,
+    async def analysis(request: Request, name: str = Path(..., max_length=100), plan: Optional[str] = plan_q,
                        seed: int = Query(0, ge=0, le=2 ** 31 - 1, description="slumpfrö för Louvain-grupperna")):
         from uvts.graph.analyses import NAMES
 
@@ -1192,8 +1199,8 @@ def make_router(settings):
         return SavedQueryList(count=len(saved), queries=[SavedQueryInfo.model_validate(query_info(q)) for q in saved])
 
     @router.get("/queries/{name}", response_model=SavedQueryOut, tags=["Sparade frågor"], operation_id="get_query",
-                summary="En sparad fråga, med sin SPARQL-text", responses=_errors(404))
-    async def query(name: str):
+                summary="En sparad fråga, med sin SPARQL-text", responses=_errors(404, 422))
+    async def query(name: str = Path(..., max_length=100)):
         from uvts.graph.queries import ParamError, get_query
 
         try:
@@ -1283,7 +1290,12 @@ def filter_interventions(catalog: Catalog, filters: dict) -> list[dict]:
 
 @asynccontextmanager
 async def lifespan(app):
-    """Build the all-plans catalogue at start-up (in a thread), so the first request is fast."""
+    """Build the all-plans catalogue at start-up (in a thread), so the first request is fast;
+    forget the catalogues at shutdown (the store they read is closed then)."""
     cats = catalogs(app)
     await asyncio.to_thread(cats.get, None)
-    yield
+    try:
+        yield
+    finally:
+        if getattr(app.state, "catalogs", None) is cats:
+            app.state.catalogs = None

@@ -3,9 +3,8 @@
 Neither rdflib nor pyoxigraph can stop a query once it runs, and rdflib holds Python's
 global lock while it does, so a timer around the call cannot enforce a time limit. Here
 each query goes to a separate process (:mod:`uvts.api.sparql_worker`, started as
-``python -m uvts.api.sparql_worker``); the event loop
-waits for the reply in a helper thread (``Connection.poll`` releases the GIL), so the
-server keeps answering other requests. When the deadline passes, the process is killed
+``python -m uvts.api.sparql_worker``); the event loop waits for the reply in a helper
+thread (``Connection.poll`` releases the GIL), so the server keeps answering other requests. When the deadline passes, the process is killed
 and a fresh one started in the background.
 
 * A job waits at most ``timeout`` seconds for a free worker (:class:`PoolBusy`), then

@@ -89,8 +89,39 @@ def open_worker_store(path: str, in_memory: bool = False, snapshot: bytes | None
     return store
 
 
+def _union_graph() -> str | None:
+    """The graph that holds the set-union of all graphs, when the store keeps one.
+
+    :mod:`uvts.graph.store` may keep every triple a second time in a hidden graph, so that a
+    query over all graphs sees each triple once (pyoxigraph's own union repeats a triple once
+    per graph that holds it). The endpoint then uses that graph as its default graph and hides
+    it from the list of named graphs, exactly like the store's own queries.
+    """
+    from uvts.graph import store as store_module
+
+    return getattr(store_module, "UNION_GRAPH", None)
+
+
 def _graphs(store) -> list[str]:
-    return sorted(g.value for g in store.named_graphs())
+    union = _union_graph()
+    return sorted(g.value for g in store.named_graphs() if g.value != union)
+
+
+def _default_dataset(store) -> dict:
+    """Query options for a query without a dataset of its own: every graph, each triple once."""
+    import pyoxigraph as ox
+
+    union = _union_graph()
+    if union and store.contains_named_graph(ox.NamedNode(union)):
+        return {"default_graph": [ox.NamedNode(union)], "named_graphs": [ox.NamedNode(g) for g in _graphs(store)]}
+    return {"use_default_graph_as_union": True}
+
+
+def _rebuild_union(store) -> None:
+    """Refill the union graph from every other graph (after an update changed them)."""
+    union = _union_graph()
+    store.update(f"DROP SILENT GRAPH <{union}> ; INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ "
+                 f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{union}>) }} }}")
 
 
 def _term(t):
@@ -148,7 +179,7 @@ def run_query(store, job: dict) -> dict:
         options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     elif not info.has_dataset:
-        options["use_default_graph_as_union"] = True
+        options.update(_default_dataset(store))
     limit = int(job.get("limit") or 10_000)
     try:
         result = store.query(text, **options)
@@ -199,8 +230,12 @@ def run_update(store, job: dict) -> dict:
     text = job["update"]
     info = inspect_update(text)
     _refuse_unknown(info.using_graphs, store)
+    union = _union_graph()
+    keeps_union = bool(union) and store.contains_named_graph(ox.NamedNode(union))
     try:
         store.update(text)
+        if keeps_union:
+            _rebuild_union(store)
     except SyntaxError as exc:
         raise SparqlRefusal(400, f"Uppdateringen kunde inte tolkas: {exc}") from None
     except (OSError, RuntimeError, ValueError) as exc:

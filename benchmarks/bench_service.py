@@ -4,7 +4,9 @@ Starts ``uvts serve`` in a subprocess on a free port of 127.0.0.1 and measures, 
 bounded load generator (a fixed number of requests, a time cap, loopback only):
 
 1. requests per second and p50/p99 latency of a SPARQL query (a saved query) with 1, 4
-   and 16 concurrent clients;
+   and 16 concurrent clients: the same text each time (the workers remember its parse) and
+   a new text each time (every request parsed anew); and, as the floor to read those
+   against, a 404 that does no work;
 2. the p99 latency of cheap requests while two slow SPARQL queries run (each a cross
    join that would take hours), next to the same requests with nothing else running
    (the baseline measured in the same run). Target, on 2 cores with the load generator
@@ -199,6 +201,11 @@ async def _throughput(base: str, query: str, requests_per_client: int) -> list[L
         results.append(await run_load(_unique_sparql(base, query), name="saved query, new text each time",
                                       concurrency=concurrency, requests=requests_per_client * concurrency,
                                       max_seconds=60))
+    # the floor: HTTP alone (a 404 does no work), to read the rows above against
+    for concurrency in (1, 16):
+        results.append(await run_load(_get(base + "/finns-inte"), name="control: 404, no work at all",
+                                      concurrency=concurrency, requests=requests_per_client * concurrency,
+                                      max_seconds=60, expect_status=404))
     return results
 
 

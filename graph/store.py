@@ -19,10 +19,15 @@ from typing import Iterable, Protocol, Sequence
 
 from . import namespaces as ns
 
-__all__ = ["Term", "SelectResult", "Store", "OxigraphStore", "RdflibStore", "fingerprint", "open_store",
+__all__ = ["Term", "SelectResult", "Store", "OxigraphStore", "RdflibStore", "fingerprint", "open_store", "UNION_GRAPH",
            "STORE_KINDS", "QueryError"]
 
 STORE_KINDS = ("oxigraph", "memory", "rdflib")
+# The set-union of every graph, kept beside them: what a query over all plans sees. pyoxigraph's
+# (and Virtuoso's) union of named graphs repeats a triple once per graph that holds it, and
+# every plan describes the shared resources (risk factors, the police, …) again, so without
+# it a national query would multiply rows by the number of plans.
+UNION_GRAPH = "urn:x-uvts:union"
 
 
 class QueryError(ValueError):
@@ -150,7 +155,12 @@ def _to_ox(t: Term):
 
 
 class OxigraphStore:
-    """The embedded default: pyoxigraph, in memory or persisted to a folder."""
+    """The embedded default: pyoxigraph, in memory or persisted to a folder.
+
+    Every load also goes into :data:`UNION_GRAPH` (a set of triples), which is the default
+    graph of a query over all plans; it is hidden from :meth:`graphs` and :meth:`__len__`.
+    A store written before it existed falls back to pyoxigraph's union of named graphs.
+    """
 
     kind = "oxigraph"
 
@@ -165,12 +175,19 @@ class OxigraphStore:
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             self._store = ox.Store(str(self.path))
+        self._union = ox.NamedNode(UNION_GRAPH)
+        self._has_union = self._store.contains_named_graph(self._union) or len(self._store) == 0
+        self._named: list | None = None
+        self._union_size: int | None = None
 
     def load_ntriples(self, data: bytes, graph: str) -> None:
         import pyoxigraph as ox
 
         self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+        if self._has_union:
+            self._store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=self._union)
         self._store.flush()
+        self._named = self._union_size = None
 
     def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         import pyoxigraph as ox
@@ -179,6 +196,10 @@ class OxigraphStore:
         if graphs is not None:
             scope = [ox.NamedNode(g) for g in graphs]
             dataset = {"default_graph": scope, "named_graphs": scope}
+        elif self._has_union:
+            if self._named is None:
+                self._named = [ox.NamedNode(g) for g in self.graphs()]
+            dataset = {"default_graph": [self._union], "named_graphs": self._named}
         else:
             dataset = {"use_default_graph_as_union": True}
         try:
@@ -224,10 +245,13 @@ class OxigraphStore:
         return res.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
 
     def graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs())
+        return sorted(g.value for g in self._store.named_graphs() if g.value != UNION_GRAPH)
 
     def __len__(self) -> int:
-        return len(self._store)
+        """Triples in the named graphs (a triple in two plans' graphs counts twice), the union not counted."""
+        if self._union_size is None:
+            self._union_size = sum(1 for _ in self._store.quads_for_pattern(None, None, None, self._union))
+        return len(self._store) - self._union_size
 
     def close(self) -> None:
         self._store = None

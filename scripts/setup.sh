@@ -30,6 +30,7 @@ if [ $want_test = 1 ]; then
   command -v virtuoso-t >/dev/null || need+=(virtuoso-opensource-7-bin)
   command -v isql-vt >/dev/null || need+=(virtuoso-opensource-7-bin)
   command -v curl >/dev/null || need+=(curl)
+  command -v java >/dev/null || need+=(default-jre-headless)  # the Nu HTML Checker (report tests)
   fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
   if [ ${#need[@]} -gt 0 ]; then
     SUDO=""

@@ -140,7 +140,8 @@ def test_no_cors_unless_configured(tmp_path):
 @pytest.fixture(scope="module")
 def sparql_app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app-errors-sparql")
-    app = create_app(Settings(store_path=tmp / "store", query_timeout=1.0, query_workers=1, max_body=4096))
+    app = create_app(Settings(store_path=tmp / "store", query_timeout=1.0, query_workers=1, max_body=4096),
+                     modules=["uvts.api.sparql"])
     with TestClient(app) as client:
         yield client
 

@@ -54,6 +54,7 @@ TOKEN = "test-token-0123456789"
 TIMEOUT = 3.0
 LIMIT = 1000
 MAX_BODY = 16_384
+SPARQL_ONLY = ["uvts.api.sparql"]  # the endpoint alone (the full app is tested in test_sparql_clients.py)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def store_dir(tmp_path_factory) -> Path:
 def client(store_dir):
     settings = Settings(store_path=store_dir, query_timeout=TIMEOUT, result_limit=LIMIT, query_workers=2,
                         max_body=MAX_BODY)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, modules=SPARQL_ONLY)) as c:
         yield c
 
 
@@ -74,7 +75,7 @@ def update_client(client, store_dir):
     """An app with SPARQL Update enabled (its workers hold in-memory copies of the data)."""
     settings = Settings(store_path=store_dir, query_timeout=2.0, result_limit=LIMIT, query_workers=2,
                         update_token=TOKEN)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, modules=SPARQL_ONLY)) as c:
         yield c
 
 
@@ -583,8 +584,10 @@ def test_server_answers_while_every_worker_runs_a_slow_query(client):
                for _ in range(pool.size)]
     for t in threads:
         t.start()
-    while pool.busy < pool.size:
+    deadline = time.monotonic() + 10
+    while pool.busy < pool.size and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert pool.busy == pool.size
     cheap_ends = []
     for _ in range(5):
         assert client.get("/sparql", headers={"Accept": "application/n-triples"}).status_code == 200

@@ -32,8 +32,8 @@ def cmd_views(args) -> int:
 
     from .views import read_extras, view_names, write_views
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists() and not out.is_dir():
         print(f"fel: {out} finns redan och är ingen mapp", file=sys.stderr)
         return 2
     store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))

@@ -17,13 +17,13 @@ A document::
     block   = {"type": "paragraph", "text"} | {"type": "list", "items": [text]}
             | {"type": "definitions", "items": [[term, text], …]} | {"type": "heading", "text"}
             | {"type": "table", "table": table}
-            | {"type": "figure", "chart": name, "title", "caption", "svg": bytes, "alt"}
+            | {"type": "figure", "chart": name, "title", "caption", "svg": bytes or None, "alt"}
     table   = {"id", "title", "explanation" (or None), "sheet" (XLSX sheet name),
                "columns": [{"label", "type"}], "rows": [[value, …], …], "row_header": bool,
                "matrix": bool}
 
 Column types: ``text``, ``integer``, ``number``, ``score``, ``sek`` (kronor), ``list`` (a
-list of texts). Values are ``str``, ``int``, ``float``, ``None`` or a list of ``str``.
+list of texts, shown one per line) and ``names`` (a list of short names, shown comma-separated). Values are ``str``, ``int``, ``float``, ``None`` or a list of ``str``.
 Every text is plain text from the data or the analyses: renderers escape it.
 ``sheets`` lists, in order, the tables that become one XLSX sheet each (some are also
 shown in sections; the per-department and per-risk-factor tables are folded into one
@@ -134,6 +134,8 @@ def format_value(value, typ: str):
     """
     if value is None:
         return [] if typ == "list" else ""
+    if typ == "names":
+        return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else str(value)
     if typ == "list":
         return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
     if isinstance(value, bool):
@@ -206,7 +208,7 @@ class _Names:
         return [self(x) for x in iris]
 
 
-_TYPE_OF = {"iri": "text", "iris": "list", "codes": "text", "reasons": "list", "sek": "sek", "score": "score",
+_TYPE_OF = {"iri": "text", "iris": "names", "codes": "text", "reasons": "list", "sek": "sek", "score": "score",
             "integer": "integer", "number": "number", "boolean": "text", "text": "text"}
 
 
@@ -292,7 +294,8 @@ def build_document(store, plan: str | None = None, seed: int = 0, date=None, cha
 
     ``date`` is a :class:`datetime.date`, an ISO string or ``None`` (``SOURCE_DATE_EPOCH``,
     else today); ``seed`` goes to the analyses (Louvain communities). ``charts=False``
-    leaves the figures out (faster; for tests that only read the tables).
+    does not draw the figures (their blocks stay, with ``svg`` None): Markdown and XLSX
+    do not need them.
     """
     from uvts.graph.analyses import NAMES, run
     from uvts.graph.project import read_typed_graph
@@ -491,7 +494,7 @@ def _risk_factor_section(ctx) -> dict:
             typ = _cell(row["actor_type"], type_col, name)
             rows.append([name(row["actor"]), typ, roles] + cells)
             flat_rows.append([r["label"], name(row["actor"]), typ, roles] + cells)
-        columns = [("Aktör", "text"), ("Typ", "text"), ("Roll", "text")] + [(c["label"], "list") for c in level_cols]
+        columns = [("Aktör", "text"), ("Typ", "text"), ("Roll", "text")] + [(c["label"], "names") for c in level_cols]
         blocks.append(_block_table(_table(f"vem-{r['key']}", f"Vem arbetar med {r['label'].lower()}, på vilken nivå",
                                           columns, rows, None, row_header=True)))
         own = [g["description"] for g in gaps if rf in g["subjects"]]
@@ -505,13 +508,12 @@ def _risk_factor_section(ctx) -> dict:
     ctx["sheets"].append(_table(
         "riskfaktor-nivaer", "Aktörer per riskfaktor och nivå",
         [("Riskfaktor", "text"), ("Aktör", "text"), ("Typ", "text"), ("Roll", "text")] +
-        [(c["label"], "list") for c in level_cols], flat_rows, abr["explanation"], sheet="Aktörer per riskfaktor"))
+        [(c["label"], "names") for c in level_cols], flat_rows, abr["explanation"], sheet="Aktörer per riskfaktor"))
     return _section("riskfaktorer", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", [intro], subs, brk=True)
 
 
 def _figure(ctx, chart: str, caption: str, enabled: bool) -> list[dict]:
-    if not enabled:
-        return []
+    """The chart as a figure block; its SVG is drawn only when ``enabled`` (else ``svg`` is None)."""
     from .charts import CHART_TITLES, chart_data, chart_svg
 
     data = chart_data(chart, ctx["results"])
@@ -521,7 +523,11 @@ def _figure(ctx, chart: str, caption: str, enabled: bool) -> list[dict]:
     else:
         alt = f"Stapeldiagram: {CHART_TITLES[chart].lower()}; beloppen finns i tabellen nedan."
     return [{"type": "figure", "chart": chart, "title": CHART_TITLES[chart], "caption": caption,
-             "svg": chart_svg(chart, ctx["results"]), "alt": alt}]
+             "svg": chart_svg(chart, ctx["results"]) if enabled else None, "alt": alt}]
+
+
+_HEAT_CAPTION = "Ju mörkare ruta, desto fler insatser; siffrorna är desamma som i tabellen nedan."
+_BAR_CAPTION = "Belopp i miljoner kronor; exakta belopp står i tabellen nedan."
 
 
 def _coverage_section(ctx, charts: bool) -> dict:
@@ -535,10 +541,10 @@ def _coverage_section(ctx, charts: bool) -> dict:
     t_areas = records_table(areas, name, "Områden", "omraden")
     ctx["sheets"] += [t_lm, t_dm, t_am, t_areas]
     subs = [
-        _section("tackning-niva", lm["title"], _figure(ctx, "tackning-riskfaktor-niva", lm["explanation"], charts)
+        _section("tackning-niva", lm["title"], _figure(ctx, "tackning-riskfaktor-niva", _HEAT_CAPTION, charts)
                  + [_block_table(t_lm)], level=2),
         _section("tackning-forvaltning", dm["title"],
-                 _figure(ctx, "tackning-riskfaktor-forvaltning", dm["explanation"], charts) + [_block_table(t_dm)],
+                 _figure(ctx, "tackning-riskfaktor-forvaltning", _HEAT_CAPTION, charts) + [_block_table(t_dm)],
                  level=2),
         _section("tackning-alder", am["title"], [_block_table(t_am)], level=2),
         _section("omraden", areas["title"], [_block_table(t_areas)], level=2),
@@ -566,10 +572,10 @@ def _budget_section(ctx, charts: bool) -> dict:
     ctx["sheets"] += [t_dept, t_brf, t_bm]
     subs = [
         _section("budget-forvaltning", t_dept["title"],
-                 _figure(ctx, "budget-per-forvaltning", t_dept["explanation"], charts) + [_block_table(t_dept)],
+                 _figure(ctx, "budget-per-forvaltning", _BAR_CAPTION, charts) + [_block_table(t_dept)],
                  level=2),
         _section("budget-riskfaktor", brf["title"],
-                 _figure(ctx, "budget-per-riskfaktor", brf["explanation"], charts) + [_block_table(t_brf)], level=2),
+                 _figure(ctx, "budget-per-riskfaktor", _BAR_CAPTION, charts) + [_block_table(t_brf)], level=2),
         _section("budget-matris", bm["title"], [_block_table(t_bm)], level=2),
     ]
     total = _budget_total(G)
@@ -649,7 +655,7 @@ def _forums_section(ctx) -> dict:
         rows.append([_label(G, f), data.get("acronym_expansion"), data.get("purpose") or "(inget syfte angivet)",
                      name.many(members), overlapping.get(f, 0), lines.get(f)])
     table = _table("forum", "Samverkansforum", [("Forum", "text"), ("Fullständigt namn", "text"), ("Syfte", "text"),
-                                                ("Medlemmar", "list"), ("Överlappar med (antal forum)", "integer"),
+                                                ("Medlemmar", "names"), ("Överlappar med (antal forum)", "integer"),
                                                 ("Rader i planen", "text")], rows,
                    "Forumen med syfte och namngivna medlemmar enligt planen; sista kolumnerna anger med hur många "
                    "andra forum medlemmarna överlappar och var i planens text forumet beskrivs.",
@@ -740,8 +746,8 @@ def _departments_section(ctx) -> dict:
                          name.many([x for x in _targets(G, i, "involves")]), lines.get(i)])
         blocks.append({"type": "heading", "text": "Insatser"})
         blocks.append(_block_table(_table(_anchor("insatser", d), f"Insatser – {data['label']}", [
-            ("Nr", "integer"), ("Insats", "text"), ("Nivåer", "list"), ("Riskfaktorer", "list"),
-            ("Medverkande", "list"), ("Rader i planen", "text")], rows)) if rows
+            ("Nr", "integer"), ("Insats", "text"), ("Nivåer", "names"), ("Riskfaktorer", "list"),
+            ("Medverkande", "names"), ("Rader i planen", "text")], rows)) if rows
             else _para("Förvaltningen ansvarar inte för någon insats i planen."))
         # a page per department; the first shares its page with the section's introduction
         subs.append(_section(_anchor("forvaltning", d), data["label"], blocks, level=2, brk=bool(subs)))
@@ -805,7 +811,7 @@ def _appendix(ctx) -> dict:
                      [_label(G, lv) for lv in _levels_of(G, i)], [_label(G, r) for r in _targets(G, i, "addresses")],
                      lines.get(i)])
     table = _table("insatser", "Alla insatser", [("Id", "text"), ("Förvaltning", "text"), ("Nr", "integer"),
-                                                 ("Insats", "text"), ("Nivåer", "list"), ("Riskfaktorer", "list"),
+                                                 ("Insats", "text"), ("Nivåer", "names"), ("Riskfaktorer", "names"),
                                                  ("Rader i planen", "text")], rows,
                    "Varje insats i planen med de rader i planens text som den bygger på.", sheet="Insatser")
     ctx["sheets"].append(table)

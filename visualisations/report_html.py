@@ -45,18 +45,20 @@ def _data_uri(data: bytes, media_type: str) -> str:
     return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
 
 
-def _css() -> str:
+def _css(name: str) -> str:
     from markupsafe import Markup
 
-    text = (TEMPLATES / "report.css").read_text(encoding="utf-8")
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
     if "</" in text:  # our own file; never let it close the <style> element
-        raise ValueError("report.css får inte innehålla '</'")
+        raise ValueError(f"{name} får inte innehålla '</'")
     return Markup(text)
 
 
 def render_html(doc: dict, pdf: bool = False) -> str:
-    """The document as an HTML page (for WeasyPrint when ``pdf``)."""
-    return _environment().get_template("report.html.j2").render(doc=doc, pdf=pdf, css=_css())
+    """The document as an HTML page; with ``pdf`` the page for WeasyPrint, with the Paged
+    Media rules (running footer, page numbers) that only WeasyPrint reads."""
+    return _environment().get_template("report.html.j2").render(
+        doc=doc, pdf=pdf, css=_css("report.css"), pdf_css=_css("report-pdf.css") if pdf else "")
 
 
 def DataOnlyFetcher():

@@ -555,6 +555,9 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         size_measure = "Storlek: antal kopplingar i vyn (grad); ytan växer med antalet."
         description = _description(G, kind, focus)
         edge_note = "Linjer: planens kopplingar (håll muspekaren över en linje för att se vilken)."
+    positions = _layout([n["id"] for n in nodes], [(e["from"], e["to"]) for e in edges], seed=seed)
+    for n in nodes:
+        n["x"], n["y"] = positions[n["id"]]
     from pyvis.network import Network
 
     net = Network(directed=True)
@@ -563,7 +566,8 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
     net.node_ids = [n["id"] for n in nodes]
     net.node_map = {n["id"]: n for n in nodes}
     net.edges = edges
-    _physics(net, len(nodes), len(edges))
+    spring = round(min(max(_median_link(positions, [(e["from"], e["to"]) for e in edges]), SPRING_LENGTH), 400))
+    _physics(net, len(nodes), spring)
     nodes, edges, _heading, _height, _width, options_json = net.get_network_data()
     import json
 
@@ -689,22 +693,86 @@ def _key_actors(G, res: dict, extras, many_plans, facets):
     return nodes, edges, description, size_measure, edge_note, colours
 
 
-# --- physics and options --------------------------------------------------------------------------
+# --- layout, physics and options ------------------------------------------------------------------
+
+# The start layout gives each node about NODE_SPACING² pixels of room; vis-network's springs
+# then aim at the layout's median link length (at least SPRING_LENGTH), so that the physics
+# only polishes the start layout.
+NODE_SPACING = 60
+SPRING_LENGTH = 90
+LAYOUT_ITERATIONS = 50
+
+
+def _layout(ids: list[str], links: list[tuple[str, str]], seed: int = 0,
+            iterations: int = LAYOUT_ITERATIONS) -> dict[str, tuple[float, float]]:
+    """A seeded force-directed start layout (Fruchterman–Reingold with a weak pull to the centre).
+
+    Computed here, with numpy, rather than left to vis-network: the same ``seed`` gives the
+    same picture in every browser, and the page only has to polish it for a few physics
+    steps instead of settling a random start (vis-network's Barnes–Hut step costs about as
+    much for a few hundred nodes as this whole layout). Returns ``{id: (x, y)}`` in pixels,
+    scaled so that each node has about :data:`NODE_SPACING` pixels squared of room.
+    """
+    import numpy as np
+
+    n = len(ids)
+    if n == 0:
+        return {}
+    index = {node: k for k, node in enumerate(ids)}
+    pairs = sorted({(min(index[u], index[v]), max(index[u], index[v])) for u, v in links
+                    if u in index and v in index and u != v})
+    I = np.array([a for a, _ in pairs], dtype=np.int64)
+    J = np.array([b for _, b in pairs], dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    pos = (rng.random((n, 2)) - 0.5).astype(np.float32)
+    k = np.float32(1.0 / math.sqrt(n))
+    k2 = k * k
+    gravity = np.float32(0.02 * n)
+    step = 0.1
+    cool = step / (iterations + 1)
+    for _ in range(iterations if n > 1 else 0):
+        x, y = pos[:, 0], pos[:, 1]
+        dx = x[:, None] - x[None, :]
+        dy = y[:, None] - y[None, :]
+        inv = dx * dx + dy * dy
+        np.maximum(inv, np.float32(1e-6), out=inv)
+        np.divide(k2, inv, out=inv)  # repulsion k²/d, along the unit vector: delta * k²/d²
+        disp = np.stack([(dx * inv).sum(1), (dy * inv).sum(1)], axis=1)
+        if len(I):
+            d = pos[I] - pos[J]
+            f = d * (np.sqrt((d * d).sum(1)) / k)[:, None]  # attraction d²/k
+            np.add.at(disp, I, -f)
+            np.add.at(disp, J, f)
+        disp -= pos * gravity
+        length = np.sqrt((disp * disp).sum(1))
+        np.maximum(length, np.float32(1e-9), out=length)
+        pos += disp * (np.minimum(length, np.float32(step)) / length)[:, None]
+        step -= cool
+    pos = pos - pos.mean(0)
+    rms = float(np.sqrt((pos * pos).sum(1).mean()))
+    # about NODE_SPACING² of area per node (for a disc of radius R, the rms radius is R/√2)
+    target = NODE_SPACING * math.sqrt(n / (2 * math.pi))
+    pos = pos * (target / rms if rms > 0 else 1.0)
+    return {node: (round(float(pos[k_][0]), 1), round(float(pos[k_][1]), 1)) for node, k_ in index.items()}
+
+
+def _median_link(positions: dict, links) -> float:
+    lengths = sorted(math.dist(positions[u], positions[v]) for u, v in links if u in positions and v in positions
+                     and u != v)
+    return lengths[len(lengths) // 2] if lengths else float(SPRING_LENGTH)
+
 
 
 def _iterations(n_nodes: int) -> int:
-    """Stabilisation iterations: enough for a small view to settle, bounded for a large one."""
-    if n_nodes <= 200:
-        return 400
-    if n_nodes <= 1000:
-        return 250
-    return 150
+    """Physics iterations that polish the start layout: about 100 for a small view, fewer for a
+    large one (each costs time in proportion to the number of nodes), at least 10."""
+    return max(10, min(100, 15000 // max(n_nodes, 1)))
 
 
-def _physics(net, n_nodes: int, n_edges: int) -> None:
-    """Physics set through pyvis: forceAtlas2Based, which settles quickly on these graphs."""
-    net.force_atlas_2based(gravity=-55, central_gravity=0.012, spring_length=90, spring_strength=0.07,
-                           damping=0.55, overlap=0.2 if n_nodes <= 300 else 0)
+def _physics(net, n_nodes: int, spring_length: int) -> None:
+    """Physics set through pyvis: forceAtlas2Based, springs as long as the start layout's links."""
+    net.force_atlas_2based(gravity=-40, central_gravity=0.005, spring_length=spring_length, spring_strength=0.04,
+                           damping=0.6, overlap=0.3 if n_nodes <= 400 else 0)
     net.toggle_stabilization(True)
 
 
@@ -712,12 +780,13 @@ def _options(options: dict, n_nodes: int, n_edges: int, seed: int) -> dict:
     physics = options.setdefault("physics", {})
     physics["enabled"] = n_nodes > 1
     physics["minVelocity"] = 1.5
-    physics["maxVelocity"] = 60
+    physics["maxVelocity"] = 30
     physics["timestep"] = 0.5
     physics["adaptiveTimestep"] = True
     physics["stabilization"] = {"enabled": True, "iterations": _iterations(n_nodes), "updateInterval": 25,
                                 "fit": True, "onlyDynamicEdges": False}
-    options["layout"] = {"randomSeed": seed, "improvedLayout": n_nodes <= 150}
+    # every node has a start position (see _layout); the seed covers anything without one
+    options["layout"] = {"randomSeed": seed, "improvedLayout": False}
     options["edges"] = {
         "smooth": False if n_edges > 400 else {"enabled": True, "type": "continuous", "roundness": 0.3},
         "color": {"color": "#9aa5b1", "highlight": "#333333", "hover": "#333333", "inherit": False},
@@ -726,7 +795,8 @@ def _options(options: dict, n_nodes: int, n_edges: int, seed: int) -> dict:
     }
     options["nodes"] = {"font": {"size": 13, "face": "system-ui, sans-serif", "color": "#1f2933",
                                  "strokeWidth": 3, "strokeColor": "#ffffff"},
-                        "scaling": {"label": {"enabled": False}}}
+                        # a large view shows its labels once zoomed in far enough to read them
+                        "scaling": {"label": {"enabled": False, "drawThreshold": 5 if n_nodes <= 400 else 9}}}
     options["interaction"] = {"hover": True, "tooltipDelay": 120, "dragNodes": True, "navigationButtons": False,
                               "keyboard": False, "multiselect": False,
                               "hideEdgesOnDrag": n_edges > 1500, "hideEdgesOnZoom": n_edges > 1500}
@@ -752,13 +822,16 @@ def render_view(name: str, G, results: dict | None = None, extras: dict | None =
                                   index_href=index_href)
 
 
-def render_index(G, href=lambda name: f"{name}.html", charts: list[tuple[str, str]] = ()) -> str:
-    """The index page listing every view of ``G``; ``href(name)`` gives each link, ``charts``
-    extra ``(href, title)`` links to static charts."""
+def render_index(G, href=lambda name: f"{name}.html", charts: list[tuple[str, str]] = (),
+                 names: list[str] | None = None) -> str:
+    """The index page listing every view of ``G`` (or only ``names``); ``href(name)`` gives each
+    link, ``charts`` extra ``(href, title)`` links to static charts."""
     from . import _page
 
     groups = {"Översikt": [], "Riskfaktorer": [], "Förvaltningar": [], "Externa aktörer": []}
     for name, title in view_names(G):
+        if names is not None and name not in names:
+            continue
         key = ("Riskfaktorer" if name.startswith("risk-factor-") else "Förvaltningar" if name.startswith("department-")
                else "Externa aktörer" if name.startswith("actor-") else "Översikt")
         groups[key].append({"href": href(name), "title": title, "name": name})
@@ -788,7 +861,6 @@ def write_views(out_dir: str | Path, G, results: dict | None = None, extras: dic
     paths written, the index last.
     """
     from uvts.graph.analyses import run
-    from uvts.graph.build import write_atomic
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -805,9 +877,30 @@ def write_views(out_dir: str | Path, G, results: dict | None = None, extras: dic
     written = []
     for name in chosen:
         path = out_dir / f"{name}.html"
-        write_atomic(path, render_view(name, G, results=results, extras=extras, seed=seed).encode("utf-8"))
+        _write_text(path, render_view(name, G, results=results, extras=extras, seed=seed))
         written.append(path)
     index = out_dir / "index.html"
-    write_atomic(index, render_index(G, charts=_charts_in(out_dir)).encode("utf-8"))
+    _write_text(index, render_index(G, charts=_charts_in(out_dir), names=chosen))
     written.append(index)
     return written
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8, atomically: a reader sees the old file or the whole new one.
+    The file is readable by all (0644), like a file the user saved, not private like the
+    temporary file it starts as."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

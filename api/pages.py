@@ -1,0 +1,767 @@
+"""The strategists' web pages: Swedish, rendered on the server, working with no internet.
+
+Every page uses one layout (``templates/base.html``) with the navigation Start,
+Riskfaktorer, Förvaltningar, Aktörer, Forum, Platser, Insatser, Nätverk, Frågor, Rapport
+and Sök. Templates are Jinja2 with autoescaping on, so every string from the data is
+escaped; the pages reference nothing but the service itself (their CSS and JavaScript
+are served from ``/static``), and a Content-Security-Policy header says so to the browser.
+
+=================================  ====================================================
+``/``                              start page: overview figures, budget, charts
+``/riskfaktorer``, ``/{kind}/{id}``  lists and one page per resource (facts, the exact
+                                   plan text of its source lines, links to neighbours);
+                                   also ``/nivaer``, ``/forvaltningar``, ``/aktorer``,
+                                   ``/forum``, ``/platser``, ``/insatser`` (with filters),
+                                   ``/grunduppdrag``
+``/views``, ``/views/{name}``      the network views (:mod:`uvts.visualisations.views`)
+``/charts/{name}.svg|.png``        the charts (:mod:`uvts.visualisations.charts`)
+``/fragor``                        the saved queries as forms, and a SPARQL editor
+                                   (``/fragor/sparql``; CSV at ``/fragor/sparql.csv``)
+``/rapport``, ``/report.{ext}``    the report, as HTML, PDF, Excel or Markdown
+``/search?q=…``                    search by name and Swedish synonyms
+=================================  ====================================================
+
+Pages take an optional ``plan`` (as the REST API does). The data comes from the same
+catalogue as the REST resources (:mod:`uvts.api.rest`); user-written SPARQL runs in the
+SPARQL endpoint's worker processes, never in the server process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from uvts.graph import namespaces as ns
+
+from .errors import ApiError
+from .rest import (KINDS, Catalog, catalog_for, catalogs, filter_interventions, resolve_filter,
+                   saved_query_results)
+
+__all__ = ["make_router", "lifespan", "NAV", "TEMPLATES", "STATIC", "CSP", "render", "REPORT_FORMATS",
+           "SHOWN_ROWS"]
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+NAV = (
+    {"href": "/", "text": "Start", "key": "start"},
+    {"href": "/riskfaktorer", "text": "Riskfaktorer", "key": "risk-factors"},
+    {"href": "/forvaltningar", "text": "Förvaltningar", "key": "departments"},
+    {"href": "/aktorer", "text": "Aktörer", "key": "actors"},
+    {"href": "/forum", "text": "Forum", "key": "forums"},
+    {"href": "/platser", "text": "Platser", "key": "places"},
+    {"href": "/insatser", "text": "Insatser", "key": "interventions"},
+    {"href": "/views", "text": "Nätverk", "key": "views"},
+    {"href": "/fragor", "text": "Frågor", "key": "questions"},
+    {"href": "/rapport", "text": "Rapport", "key": "report"},
+    {"href": "/search", "text": "Sök", "key": "search"},
+)
+
+# Our pages load only their own style sheet and script; views carry their own (stricter) policy.
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+
+# The report's formats: extension -> (media type, Swedish title, description)
+REPORT_FORMATS = {
+    "html": ("text/html; charset=utf-8", "HTML", "för webbläsaren, fristående (bilder och stil ingår)"),
+    "pdf": ("application/pdf", "PDF", "för utskrift och arkiv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel",
+             "tabellerna, ett blad per avsnitt"),
+    "md": ("text/markdown; charset=utf-8", "Markdown", "ren text"),
+}
+
+# The most rows of a user's SPARQL answer shown as a table (the CSV has them all).
+SHOWN_ROWS = 1000
+
+PARAM_LABELS = {"risk-factor": "Riskfaktor", "level": "Preventionsnivå", "department": "Förvaltning",
+                "intervention": "Insats", "actor": "Extern aktör", "forum": "Samverkansforum", "place": "Plats",
+                "iri": "Resurs", "integer": "Tal", "string": "Text"}
+_PARAM_COLLECTIONS = {"risk-factor": "risk-factors", "level": "prevention-levels", "department": "departments",
+                      "intervention": "interventions", "actor": "actors", "forum": "forums", "place": "places"}
+
+EXAMPLE_SPARQL = """PREFIX uvts: <https://w3id.org/uvts/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?insats ?titel ?forvaltning WHERE {
+  ?insats a uvts:Intervention ;
+          uvts:addresses <https://w3id.org/uvts/id/risk-factor/psykisk-ohalsa> ;
+          rdfs:label ?titel ;
+          uvts:responsibleDepartment ?forvaltning .
+}
+ORDER BY ?titel"""
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+
+def _sek(value) -> str:
+    """``56700000`` -> ``"56 700 000 kr"`` (non-breaking spaces)."""
+    if value is None:
+        return ""
+    number = round(float(value))
+    return f"{number:,}".replace(",", "\u00a0") + "\u00a0kr"
+
+
+def _millions(value) -> str:
+    """``56700000`` -> ``"56,7 miljoner kronor"``."""
+    if value is None:
+        return ""
+    text = f"{float(value) / 1e6:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} miljoner kronor"
+
+
+@functools.lru_cache(maxsize=1)
+def environment():
+    """The Jinja2 environment: our templates, autoescaping always on, undefined names an error."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      keep_trailing_newline=True)
+    env.filters["sek"] = _sek
+    env.filters["millions"] = _millions
+    return env
+
+
+def render(template: str, **context) -> str:
+    """Render one of our templates (every string escaped)."""
+    return environment().get_template(template).render(**context)
+
+
+def _plan_phrase(catalog: Catalog) -> str:
+    plans = catalogs_plans(catalog)
+    if catalog.plan is not None:
+        chosen = [p for p in plans if p["id"] == catalog.plan]
+        if chosen:
+            return f"{chosen[0]['municipality_label']}s plan ({chosen[0]['label']})"
+    if len(plans) == 1:
+        return f"{plans[0]['municipality_label']}s plan ({plans[0]['label']})"
+    return f"{len(plans)} kommuners planer"
+
+
+def catalogs_plans(catalog: Catalog) -> list[dict]:
+    return catalog.all_plans
+
+
+def _page(request: Request, template: str, catalog: Catalog, active: str | None, status: int = 200,
+          **context) -> HTMLResponse:
+    body = render(template, nav=NAV, active=active, q=context.pop("q", None), plan=catalog.plan,
+                  plans=catalogs_plans(catalog), plan_phrase=_plan_phrase(catalog), **context)
+    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": CSP})
+
+
+async def _catalog(request: Request) -> Catalog:
+    """The catalogue for the page's ``plan`` parameter (every plan when it is absent or empty)."""
+    plan = request.query_params.get("plan") or None
+    catalog = await catalog_for(request, plan)
+    return catalog
+
+
+async def _error_page(request: Request, exc: ApiError, back: dict | None = None,
+                      suggestion: dict | None = None) -> HTMLResponse:
+    catalog = await catalog_for(request)
+    heading = {404: "Sidan finns inte", 422: "Ogiltiga parametrar"}.get(exc.status, "Något gick fel")
+    return _page(request, "error.html", catalog, None, status=exc.status, heading=heading, message=exc.message,
+                 suggestion=suggestion, back=back or {"href": "/", "text": "Till startsidan"}, title=heading)
+
+
+def _plan_query(catalog: Catalog) -> str:
+    return f"?{urlencode({'plan': catalog.plan})}" if catalog.plan else ""
+
+
+# --- what each resource page shows ------------------------------------------------------------------------
+
+
+def _age_text(lo, hi) -> str:
+    if lo is not None and hi is not None:
+        return f"{lo}–{hi} år"
+    if lo is not None:
+        return f"från {lo} år"
+    if hi is not None:
+        return f"upp till {hi} år"
+    return ""
+
+
+def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
+    """Facts (``label`` + ``text``/``links``/``items``) and link sections of one resource page."""
+    facts: list[dict] = []
+    sections: list[dict] = []
+
+    def text(label, value):
+        if value not in (None, ""):
+            facts.append({"label": label, "text": value})
+
+    if r["definition"]:
+        text("Definition", r["definition"])
+    if r["label_en"]:
+        text("På engelska", r["label_en"])
+    if kind == "risk-factors":
+        text("Antal insatser", str(len(r["interventions"])))
+        facts.append({"label": "Per preventionsnivå",
+                      "bullets": [f"{lv['level']['label']}: {lv['interventions']} insatser" for lv in r["levels"]]})
+        facts.append({"label": "Förvaltningar", "links": r["departments"]})
+        sections += [{"title": "Insatser", "links": r["interventions"]},
+                     {"title": "Grunduppdrag", "links": r["base_missions"]}]
+    elif kind == "prevention-levels":
+        sections += [{"title": "Insatser", "links": r["interventions"]},
+                     {"title": "Riskfaktorer", "links": r["risk_factors"]}]
+    elif kind == "departments":
+        text("Budgettillskott", _sek(r["budget_addition"]) if r["budget_addition"] is not None else None)
+        facts.append({"label": "Grunduppdrag", "links": [r["base_mission"]] if r["base_mission"] else []})
+        facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
+        facts.append({"label": "Samverkansforum", "links": r["forums"]})
+        sections += [{"title": "Insatser (ansvarig)", "links": r["interventions"]},
+                     {"title": "Medverkar i", "links": r["involved_in"]}]
+    elif kind == "interventions":
+        text("Id", r["id"])
+        facts.append({"label": "Ansvarig förvaltning", "links": [r["department"]] if r["department"] else []})
+        text("Vad", r["description"])
+        facts.append({"label": "Mål", "bullets": r["goals"]})
+        facts.append({"label": "Uppföljning", "bullets": r["follow_ups"]})
+        text("När", r["timing"])
+        text("Målgrupp", r["target_group"])
+        text("Ålder", _age_text(r["min_age"], r["max_age"]))
+        facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
+        facts.append({"label": "Preventionsnivåer", "links": r["levels"]})
+        facts.append({"label": "Medverkande", "links": r["involves"]})
+        facts.append({"label": "Platser", "links": r["places"]})
+        if r["other_links"]:
+            facts.append({"label": "Andra kopplingar", "links": r["other_links"]})
+        if r["same_activity_as"]:
+            facts.append({"label": "Samma aktivitet som", "links": r["same_activity_as"]})
+    elif kind == "actors":
+        text("Kategori", r["category"]["label"] if r["category"] else None)
+        sections += [{"title": "Samverkansforum", "links": r["forums"]},
+                     {"title": "Insatser där aktören medverkar", "links": r["interventions"]},
+                     {"title": "Grunduppdrag där aktören nämns", "links": r["base_missions"]}]
+    elif kind == "forums":
+        text("Syfte", r["purpose"])
+        text("Förkortningen står för", r["acronym_expansion"])
+        sections += [{"title": "Medlemmar", "links": r["members"]},
+                     {"title": "Insatser", "links": r["interventions"]},
+                     {"title": "Grunduppdrag", "links": r["base_missions"]}]
+    elif kind == "places":
+        text("Typ", r["place_kind_label"])
+        text("Prioriterat område", "ja" if r["priority_area"] else "nej")
+        sections += [{"title": "Insatser", "links": r["interventions"]},
+                     {"title": "Grunduppdrag", "links": r["base_missions"]}]
+    elif kind == "base-missions":
+        facts.append({"label": "Förvaltning", "links": [r["department"]] if r["department"] else []})
+        text("Beskrivning", r["description"])
+        facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
+        facts.append({"label": "Medverkande", "links": r["involves"]})
+        facts.append({"label": "Platser", "links": r["places"]})
+    if len(r["plans"]) > 1:
+        text("Planer", ", ".join(r["plans"]))
+    return {"facts": facts, "sections": sections, "budget_items": r.get("budget_items") or []}
+
+
+def _sources(catalog: Catalog, r: dict) -> list[dict]:
+    from uvts.graph.models import parse_line_ranges
+
+    names = {p["id"]: p["municipality_label"] for p in catalogs_plans(catalog)}
+    out = []
+    for s in r["sources"]:
+        ranges = []
+        if s["text"] is not None:
+            for start, end in parse_line_ranges(s["lines"]):
+                lines = f"{start}-{end}" if end != start else str(start)
+                numbered = catalog.texts.numbered(s["plan"], lines) or []
+                ranges.append({"lines": lines, "numbered": numbered})
+        out.append({"plan": s["plan"], "plan_label": names.get(s["plan"], s["plan"]), "lines": s["lines"],
+                    "ranges": ranges})
+    return out
+
+
+_VIEW_PREFIX = {"risk-factors": "risk-factor-", "departments": "department-", "actors": "actor-"}
+
+
+# --- list pages ------------------------------------------------------------------------------------------------
+
+
+def _columns(kind: str) -> list[dict]:
+    count = {"title": "Insatser", "number": True, "value": lambda r: len(r["interventions"])}
+    if kind == "risk-factors":
+        return [count, {"title": "Grunduppdrag", "number": True, "value": lambda r: len(r["base_missions"])}]
+    if kind == "departments":
+        return [count, {"title": "Budgettillskott", "number": True, "value": lambda r: _sek(r["budget_addition"])}]
+    if kind == "actors":
+        return [{"title": "Kategori", "number": False, "value": lambda r: r["category"]["label"] if r["category"] else ""},
+                count, {"title": "Forum", "number": True, "value": lambda r: len(r["forums"])}]
+    if kind == "forums":
+        return [{"title": "Medlemmar", "number": True, "value": lambda r: len(r["members"])}, count]
+    if kind == "places":
+        return [{"title": "Typ", "number": False, "value": lambda r: r["place_kind_label"] or ""}, count,
+                {"title": "Prioriterat område", "number": False, "value": lambda r: "ja" if r["priority_area"] else ""}]
+    if kind == "base-missions":
+        return [{"title": "Förvaltning", "number": False,
+                 "value": lambda r: r["department"]["label"] if r["department"] else ""},
+                {"title": "Riskfaktorer", "number": True, "value": lambda r: len(r["risk_factors"])}]
+    return [count]
+
+
+# --- SPARQL through the endpoint's worker pool ---------------------------------------------------------------
+
+
+async def run_user_sparql(request: Request, text: str, accept: str) -> tuple[str, bytes]:
+    """Run a user's query in the SPARQL endpoint's worker pool: ``(media type, body)``.
+
+    Raises :class:`ApiError` with the endpoint's Swedish messages (400 for a bad query,
+    503 when the time limit passes or every worker is busy).
+    """
+    from .sparql_pool import PoolBusy, QueryTimeout, WorkerCrashed
+
+    pool = getattr(request.app.state, "sparql_pool", None)
+    if pool is None:
+        raise ApiError(503, "SPARQL-slutpunkten är inte igång i den här tjänsten.")
+    settings = request.app.state.settings
+    if not text.strip():
+        raise ApiError(400, "Frågan är tom.")
+    job = {"query": text, "accept": accept, "default_graphs": [], "named_graphs": [], "limit": settings.result_limit}
+    seconds = f"{settings.query_timeout:g}".replace(".", ",")
+    try:
+        reply = await pool.query(job)
+    except QueryTimeout:
+        raise ApiError(503, f"Frågan avbröts: den tog längre tid än tidsgränsen på {seconds} sekunder. Gör frågan "
+                            f"snävare eller lägg till LIMIT.") from None
+    except PoolBusy:
+        raise ApiError(503, "Alla frågeprocesser är upptagna just nu; försök igen om en stund.",
+                       {"Retry-After": "2"}) from None
+    except WorkerCrashed:
+        raise ApiError(500, "Frågeprocessen avslutades oväntat (kanske tog minnet slut). Försök med en snävare "
+                            "fråga.") from None
+    if not reply.get("ok"):
+        raise ApiError(reply["status"], reply["message"])
+    body = reply["body"]
+    return reply["media_type"], body if isinstance(body, bytes) else str(body).encode("utf-8")
+
+
+def _short_iri(value: str) -> str:
+    for prefix, base in ns.PREFIXES.items():
+        if value.startswith(base) and len(value) > len(base):
+            return f"{prefix}:{value[len(base):]}"
+    if value.startswith(ns.ID):
+        return value[len(ns.ID):]
+    return value
+
+
+def _cell_from_json(catalog: Catalog, b: dict | None) -> dict | None:
+    if b is None:
+        return None
+    typ = {"typed-literal": "literal"}.get(b.get("type"), b.get("type", "literal"))
+    out = {"type": typ, "value": b.get("value", ""), "page": None, "label": None, "short": None}
+    if typ == "uri":
+        if out["value"] in catalog.by_iri:
+            link = catalog.link(out["value"])
+            out.update(page=link["page"], label=link["label"])
+        out["short"] = _short_iri(out["value"])
+    return out
+
+
+def parse_sparql_json(catalog: Catalog, media_type: str, body: bytes) -> dict:
+    """A SPARQL answer as table data: ``vars``, ``rows`` (cells), or ``boolean``, or ``graph`` (text)."""
+    if "json" not in media_type:
+        return {"vars": [], "rows": [], "boolean": None, "graph": body.decode("utf-8", "replace"), "shown": 0}
+    doc = json.loads(body)
+    if "boolean" in doc:
+        return {"vars": [], "rows": [], "boolean": bool(doc["boolean"]), "graph": None, "shown": 0}
+    names = list(doc.get("head", {}).get("vars", []))
+    rows = [{v: _cell_from_json(catalog, b.get(v)) for v in names} for b in doc.get("results", {}).get("bindings", [])]
+    return {"vars": names, "rows": rows, "boolean": None, "graph": None, "shown": min(len(rows), SHOWN_ROWS)}
+
+
+async def _form_query(request: Request) -> str | None:
+    """The ``query`` of a page request: from the URL (GET) or an urlencoded form (POST)."""
+    if request.method == "GET":
+        return request.query_params.get("query")
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        raise ApiError(415, "Formuläret måste skickas som application/x-www-form-urlencoded.")
+    try:
+        fields = dict(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise ApiError(400, "Formuläret är inte giltig UTF-8.") from None
+    return fields.get("query")
+
+
+# --- the router ------------------------------------------------------------------------------------------------
+
+
+def _static_files() -> dict[str, tuple[bytes, str]]:
+    types = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
+    return {p.name: (p.read_bytes(), types[p.suffix]) for p in sorted(STATIC.iterdir()) if p.suffix in types}
+
+
+def make_router(settings):
+    """The page routes (not in the OpenAPI schema: they answer HTML)."""
+    from fastapi import APIRouter
+
+    router = APIRouter(include_in_schema=False)
+    static = _static_files()
+
+    # -- start --
+
+    @router.get("/", response_class=HTMLResponse)
+    async def start(request: Request):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        from uvts.visualisations.charts import CHART_TITLES
+
+        overview = catalog.overview()
+        counts = overview["counts"]
+        figures = [{"count": counts[k], "text": text, "href": f"/{KINDS[k].page}{_plan_query(catalog)}"}
+                   for k, text in (("interventions", "insatser"), ("departments", "förvaltningar"),
+                                   ("actors", "externa aktörer"), ("forums", "samverkansforum"),
+                                   ("places", "platser"), ("risk-factors", "riskfaktorer"))]
+        pq = _plan_query(catalog)
+        charts = [{"src": f"/charts/{name}.svg{pq}", "png": f"/charts/{name}.png{pq}", "title": title}
+                  for name, title in CHART_TITLES.items()]
+        return _page(request, "start.html", catalog, "start", title="Start", overview=overview, figures=figures,
+                     risk_factors=catalog.records["risk-factors"], charts=charts)
+
+    # -- lists and resources --
+
+    def add_kind(kind):
+        async def list_page(request: Request):
+            try:
+                catalog = await _catalog(request)
+            except ApiError as exc:
+                return await _error_page(request, exc)
+            return _page(request, "list.html", catalog, kind.name, title=kind.plural, kind=kind,
+                         items=catalog.records[kind.name], columns=_columns(kind.name),
+                         count_text=kind.plural.lower(), api_path=f"/{kind.name}{_plan_query(catalog)}")
+
+        async def resource_page(request: Request, id: str):
+            catalog = await catalog_for(request)
+            record = catalog.index.get((kind.name, id))
+            if record is None:
+                near = catalog.suggest(kind.name, id)
+                suggestion = None
+                if near:
+                    suggestion = {"href": f"/{kind.page}/{near}", "label": catalog.index[(kind.name, near)]["label"]}
+                exc = ApiError(404, f"Det finns ingen {kind.singular} med id '{id}'.")
+                return await _error_page(request, exc, back={"href": f"/{kind.page}", "text": f"Alla {kind.plural.lower()}"},
+                                         suggestion=suggestion)
+            who = None
+            if kind.name == "risk-factors":
+                who = catalog._who.get(id) or await asyncio.to_thread(catalog.who_works_on, id)
+            parts = _parts(catalog, kind.name, record)
+            view = f"/views/{_VIEW_PREFIX[kind.name]}{id}" if kind.name in _VIEW_PREFIX else None
+            return _page(request, "resource.html", catalog, kind.name, title=record["label"], kind=kind, r=record,
+                         who=who, sources=_sources(catalog, record), view=view, **parts)
+
+        if kind.name != "interventions":
+            router.add_api_route(f"/{kind.page}", list_page, methods=["GET"], response_class=HTMLResponse)
+        router.add_api_route(f"/{kind.page}/{{id}}", resource_page, methods=["GET"], response_class=HTMLResponse)
+
+    @router.get("/insatser", response_class=HTMLResponse)
+    async def interventions_page(request: Request):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        params = request.query_params
+        filters, error, status = {}, None, 200
+        choices = []
+        for name, label, kind in (("risk_factor", "Riskfaktor", "risk-factors"), ("level", "Nivå", "prevention-levels"),
+                                  ("department", "Förvaltning", "departments"), ("place", "Plats", "places")):
+            value = params.get(name) or None
+            if value is not None:
+                try:
+                    filters[name] = resolve_filter(catalog, kind, value, name)
+                except ApiError as exc:
+                    error, status = exc.message, exc.status
+            choices.append({"name": name, "label": label, "value": filters.get(name),
+                            "options": [{"id": r["id"], "label": r["label"]} for r in catalog.records[kind]]})
+        age = None
+        if params.get("age"):
+            try:
+                age = int(params["age"])
+                if not 0 <= age <= 120:
+                    raise ValueError
+                filters["age"] = age
+            except ValueError:
+                error, status = f"Åldern måste vara ett heltal 0–120, fick {params['age']!r}.", 422
+        chosen = {s["id"] for s in filter_interventions(catalog, filters)} if error is None else set()
+        items = [{**r, "age_text": _age_text(r["min_age"], r["max_age"])}
+                 for r in catalog.records["interventions"] if r["id"] in chosen]
+        query = {k: v for k, v in filters.items()}
+        if catalog.plan:
+            query["plan"] = catalog.plan
+        api_path = "/interventions" + (f"?{urlencode(query)}" if query else "")
+        return _page(request, "interventions.html", catalog, "interventions", status=status, title="Insatser",
+                     items=items, total=len(catalog.records["interventions"]), filters=choices, age=age, error=error,
+                     api_path=api_path)
+
+    for kind in KINDS.values():
+        add_kind(kind)
+
+    # -- network views and charts --
+
+    @router.get("/views", response_class=HTMLResponse)
+    async def views_index(request: Request):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        from uvts.visualisations.views import view_names
+
+        pq = _plan_query(catalog)
+        groups: dict[str, list] = {"Översikt": [], "Riskfaktorer": [], "Förvaltningar": [], "Externa aktörer": []}
+        for name, title in view_names(catalog.G):
+            key = ("Riskfaktorer" if name.startswith("risk-factor-") else "Förvaltningar"
+                   if name.startswith("department-") else "Externa aktörer" if name.startswith("actor-") else "Översikt")
+            groups[key].append({"href": f"/views/{name}{pq}", "title": title})
+        return _page(request, "views.html", catalog, "views", title="Nätverk",
+                     groups=[(k, v) for k, v in groups.items() if v])
+
+    @router.get("/views/{name}", response_class=HTMLResponse)
+    async def view_page(request: Request, name: str):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        from uvts.visualisations.views import view_names
+
+        if name not in dict(view_names(catalog.G)):
+            exc = ApiError(404, f"Det finns ingen nätverksvy som heter '{name}'.")
+            return await _error_page(request, exc, back={"href": "/views", "text": "Alla nätverksvyer"})
+        html = await asyncio.to_thread(_render_view, catalog, name)
+        return HTMLResponse(html)
+
+    @router.get("/charts/{file}")
+    async def chart(request: Request, file: str):
+        from uvts.visualisations.charts import CHARTS
+
+        name, _, ext = file.rpartition(".")
+        if name not in CHARTS or ext not in ("svg", "png"):
+            raise ApiError(404, f"Det finns inget diagram '{file}'; finns: "
+                                f"{', '.join(f'{c}.svg' for c in CHARTS)} (eller .png).")
+        catalog = await catalog_for(request, request.query_params.get("plan") or None)
+        body = await asyncio.to_thread(_render_chart, catalog, name, ext)
+        return Response(body, media_type="image/svg+xml" if ext == "svg" else "image/png",
+                        headers={"Cache-Control": "public, max-age=600"})
+
+    # -- questions: saved queries as forms, and the SPARQL editor --
+
+    @router.get("/fragor", response_class=HTMLResponse)
+    async def questions(request: Request):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        chosen = request.query_params.get("fraga") or None
+        context = {"answer": None, "answer_error": None, "answer_query": None, "answer_json": None,
+                   "answer_labels": {}, "chosen": chosen}
+        status = 200
+        if chosen is not None:
+            from uvts.graph.queries import get_query
+
+            reserved = {"fraga", "plan"}
+            values = {k: v for k, v in request.query_params.items() if k not in reserved}
+            try:
+                answer = await asyncio.to_thread(saved_query_results, catalog, chosen, values,
+                                                 request.app.state.settings.result_limit)
+                query = get_query(chosen)
+                for row in answer["rows"]:
+                    for c in row.values():
+                        if c is not None and c["type"] == "uri" and not c.get("page"):
+                            c["short"] = _short_iri(c["value"])
+                labels = {}
+                for p in query.params:
+                    value = answer["params"].get(p.name)
+                    collection = _PARAM_COLLECTIONS.get(p.kind)
+                    if collection and (collection, value) in catalog.index:
+                        labels[p.name] = catalog.index[(collection, value)]["label"]
+                json_query = dict(answer["params"])
+                if catalog.plan:
+                    json_query["plan"] = catalog.plan
+                context.update(answer=answer, answer_query=query, answer_labels=labels,
+                               answer_json=f"/queries/{chosen}/results?{urlencode(json_query)}")
+            except ApiError as exc:
+                context["answer_error"] = exc.message
+                status = exc.status
+        return _page(request, "questions.html", catalog, "questions", status=status, title="Frågor",
+                     forms=_forms(catalog, chosen, request.query_params), sparql_text=EXAMPLE_SPARQL,
+                     sparql_result=None, sparql_error=None, csv_href=None, **_limits(request), **context)
+
+    @router.api_route("/fragor/sparql", methods=["GET", "POST"], response_class=HTMLResponse)
+    async def sparql_editor(request: Request):
+        catalog = await catalog_for(request)
+        status, result, error = 200, None, None
+        try:
+            text = await _form_query(request)
+        except ApiError as exc:
+            text, error, status = "", exc.message, exc.status
+        if text is None:
+            text = EXAMPLE_SPARQL
+        elif error is None:
+            try:
+                media_type, body = await run_user_sparql(
+                    request, text, "application/sparql-results+json, text/turtle;q=0.9")
+                result = parse_sparql_json(catalog, media_type, body)
+            except ApiError as exc:
+                error, status = exc.message, exc.status
+        return _page(request, "questions.html", catalog, "questions", status=status, title="Frågor",
+                     forms=_forms(catalog, None, {}), sparql_text=text, sparql_result=result, sparql_error=error,
+                     csv_href="/fragor/sparql.csv?" + urlencode({"query": text}), answer=None, answer_error=None,
+                     answer_query=None, answer_json=None, answer_labels={}, chosen=None, **_limits(request))
+
+    @router.get("/fragor/sparql.csv")
+    async def sparql_csv(request: Request):
+        text = request.query_params.get("query")
+        if text is None:
+            raise ApiError(400, "Parametern 'query' saknas.")
+        media_type, body = await run_user_sparql(request, text, "text/csv")
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="svar.csv"'})
+
+    # -- report --
+
+    @router.get("/rapport", response_class=HTMLResponse)
+    async def report_page(request: Request):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        pq = _plan_query(catalog)
+        formats = [{"href": f"/report.{ext}{pq}", "title": title, "ext": ext, "text": text}
+                   for ext, (_, title, text) in REPORT_FORMATS.items()]
+        return _page(request, "report.html", catalog, "report", title="Rapport", formats=formats)
+
+    @router.get("/report.{ext}")
+    async def report_download(request: Request, ext: str):
+        if ext not in REPORT_FORMATS:
+            raise ApiError(404, f"Rapporten finns som {', '.join('report.' + e for e in REPORT_FORMATS)}; "
+                                f"inte som report.{ext}.")
+        catalog = await catalog_for(request, request.query_params.get("plan") or None)
+        body = await asyncio.to_thread(_render_report, catalog, ext)
+        name = f"samverkanskartan-rapport{'-' + catalog.plan if catalog.plan else ''}.{ext}"
+        return Response(body, media_type=REPORT_FORMATS[ext][0],
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    # -- search --
+
+    @router.get("/search", response_class=HTMLResponse)
+    async def search_page(request: Request):
+        try:
+            catalog = await _catalog(request)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+        q = (request.query_params.get("q") or "")[:200]
+        if q and catalog._search_index is None:
+            await asyncio.to_thread(catalog.search_index)
+        hits = [{**h, "kind_label": KINDS[h["kind"]].singular.capitalize()} for h in catalog.search(q)] if q else []
+        return _page(request, "search.html", catalog, "search", title=f"Sök: {q}" if q else "Sök", q=q, hits=hits)
+
+    # -- our static files --
+
+    @router.get("/static/{name}")
+    async def static_file(name: str):
+        if name not in static:
+            raise ApiError(404, f"Det finns ingen fil '{name}' under /static.")
+        body, media_type = static[name]
+        return Response(body, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"})
+
+    return router
+
+
+def _limits(request: Request) -> dict:
+    settings = request.app.state.settings
+    return {"timeout": f"{settings.query_timeout:g}".replace(".", ","), "result_limit": settings.result_limit}
+
+
+def _forms(catalog: Catalog, chosen: str | None, values) -> list[dict]:
+    """The saved queries as forms: a ``<select>`` of Swedish names for every resource parameter."""
+    from uvts.graph.queries import list_queries
+
+    forms = []
+    for q in list_queries():
+        if q.is_violation_check:
+            continue
+        params = []
+        for p in q.params:
+            collection = _PARAM_COLLECTIONS.get(p.kind)
+            value = values.get(p.name) if chosen == q.name else None
+            if value is None:
+                value = p.default
+            options = None
+            if collection is not None:
+                options = [{"label": None, "options": [{"value": r["id"], "label": r["label"]}
+                                                       for r in catalog.records[collection]]}]
+                if value and value.startswith(("http://", "https://")) and value in catalog.by_iri:
+                    value = catalog.by_iri[value][1]
+            elif p.kind == "iri":
+                options = [{"label": KINDS[k].plural, "options": [{"value": r["iri"], "label": r["label"]}
+                                                                  for r in catalog.records[k]]} for k in KINDS]
+            params.append({"name": p.name, "kind": p.kind, "label": PARAM_LABELS.get(p.kind, p.name),
+                           "options": options, "value": value})
+        forms.append({"name": q.name, "summary": q.summary, "params": params})
+    return forms
+
+
+def _memo(catalog: Catalog, key, build):
+    """Remember ``build()`` on the catalogue (bounded: views are large)."""
+    from collections import OrderedDict
+
+    with catalog._lock:
+        memo = catalog.__dict__.setdefault("_page_memo", OrderedDict())
+        if key in memo:
+            memo.move_to_end(key)
+            return memo[key]
+    value = build()
+    with catalog._lock:
+        memo[key] = value
+        while len(memo) > 24:
+            memo.popitem(last=False)
+    return value
+
+
+def _render_view(catalog: Catalog, name: str) -> str:
+    from uvts.visualisations.views import read_extras, render_view
+
+    def build():
+        extras = _memo(catalog, "view-extras", lambda: read_extras(catalog.store, catalog.plan))
+        results = {}
+        if name == "overlap":
+            results["overlap"] = catalog.analysis("overlap")
+        elif name == "key-actors":
+            results["actors"] = catalog.analysis("actors")
+        index = "/views" + _plan_query(catalog)
+        return render_view(name, catalog.G, results=results or None, extras=extras, seed=0, index_href=index)
+
+    return _memo(catalog, ("view", name), build)
+
+
+def _render_chart(catalog: Catalog, name: str, ext: str) -> bytes:
+    from uvts.visualisations.charts import chart_png, chart_svg
+
+    def build():
+        coverage = catalog.analysis("coverage")
+        return chart_svg(name, coverage) if ext == "svg" else chart_png(name, coverage)
+
+    return _memo(catalog, ("chart", name, ext), build)
+
+
+def _render_report(catalog: Catalog, ext: str) -> bytes:
+    from uvts.visualisations.report import render_report
+
+    def build():
+        out = render_report(catalog.store, fmt=ext, plan=catalog.plan)
+        return out if isinstance(out, bytes) else out.encode("utf-8")
+
+    return _memo(catalog, ("report", ext), build)
+
+
+@asynccontextmanager
+async def lifespan(app):
+    """Make sure the all-plans catalogue exists (the REST module usually built it already)."""
+    await asyncio.to_thread(catalogs(app).get, None)
+    yield
