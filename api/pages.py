@@ -350,6 +350,24 @@ def _short_iri(value: str) -> str:
     return value
 
 
+def _for_display(answer: dict) -> dict:
+    """A saved query's answer for the page: a column ``xLabel`` is left out when ``x`` is a linked
+    resource (the link shows the label), and ontology classes are shown by their Swedish names."""
+    from uvts.graph.project import TYPE_LABELS
+
+    rows = answer["rows"]
+    linked = {v for v in answer["vars"] if rows and all(r[v] is None or r[v].get("page") for r in rows)}
+    shown = [v for v in answer["vars"] if not (v.endswith("Label") and v[:-5] in linked)]
+    for row in rows:
+        for c in row.values():
+            if c is not None and c["type"] == "uri" and not c.get("page"):
+                local = c["value"][len(ns.UVTS):] if c["value"].startswith(ns.UVTS) else None
+                c["short"] = _short_iri(c["value"])
+                if local in TYPE_LABELS:
+                    c["label"] = TYPE_LABELS[local]
+    return {**answer, "vars": shown}
+
+
 def _cell_from_json(catalog: Catalog, b: dict | None) -> dict | None:
     if b is None:
         return None
@@ -570,10 +588,7 @@ def make_router(settings):
                 answer = await asyncio.to_thread(saved_query_results, catalog, chosen, values,
                                                  request.app.state.settings.result_limit)
                 query = get_query(chosen)
-                for row in answer["rows"]:
-                    for c in row.values():
-                        if c is not None and c["type"] == "uri" and not c.get("page"):
-                            c["short"] = _short_iri(c["value"])
+                answer = _for_display(answer)
                 labels = {}
                 for p in query.params:
                     value = answer["params"].get(p.name)
@@ -642,10 +657,9 @@ def make_router(settings):
             raise ApiError(404, f"Rapporten finns som {', '.join('report.' + e for e in REPORT_FORMATS)}; "
                                 f"inte som report.{ext}.")
         catalog = await catalog_for(request, request.query_params.get("plan") or None)
-        body = await asyncio.to_thread(_render_report, catalog, ext)
-        name = f"samverkanskartan-rapport{'-' + catalog.plan if catalog.plan else ''}.{ext}"
-        return Response(body, media_type=REPORT_FORMATS[ext][0],
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        content, media_type, filename = await run_report(request.app, catalog, ext)
+        return Response(content, media_type=media_type,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     # -- search --
 
@@ -707,12 +721,18 @@ def _forms(catalog: Catalog, chosen: str | None, values) -> list[dict]:
     return forms
 
 
-def _memo(catalog: Catalog, key, build):
-    """Remember ``build()`` on the catalogue (bounded: views are large)."""
+def _page_memo(catalog: Catalog):
+    """What the pages remember on a catalogue (rendered views, charts, reports), most recent last."""
     from collections import OrderedDict
 
     with catalog._lock:
-        memo = catalog.__dict__.setdefault("_page_memo", OrderedDict())
+        return catalog.__dict__.setdefault("_page_memo", OrderedDict())
+
+
+def _memo(catalog: Catalog, key, build):
+    """Remember ``build()`` on the catalogue (bounded: views are large)."""
+    memo = _page_memo(catalog)
+    with catalog._lock:
         if key in memo:
             memo.move_to_end(key)
             return memo[key]
@@ -750,18 +770,68 @@ def _render_chart(catalog: Catalog, name: str, ext: str) -> bytes:
     return _memo(catalog, ("chart", name, ext), build)
 
 
-def _render_report(catalog: Catalog, ext: str) -> bytes:
-    from uvts.visualisations.report import render_report
+def build_report_file(data_dirs: list[str], store_kind: str, store_path: str | None, fmt: str, plan: str | None,
+                      date) -> tuple[bytes, str, str]:
+    """Open the store and render the report: ``(content, media type, file name)``.
 
-    def build():
-        out = render_report(catalog.store, fmt=ext, plan=catalog.plan)
-        return out if isinstance(out, bytes) else out.encode("utf-8")
+    Runs in a separate process (see :func:`run_report`): rendering a PDF takes tens of
+    seconds of pure Python (WeasyPrint), which in the server process would hold the
+    interpreter lock and slow every other request.
+    """
+    from uvts.graph.store import open_store
+    from uvts.visualisations.report import report_file
 
-    return _memo(catalog, ("report", ext), build)
+    store, _ = open_store([Path(d) for d in data_dirs], store_kind, Path(store_path) if store_path else None)
+    try:
+        return tuple(report_file(fmt, store, plan=plan, date=date))
+    finally:
+        store.close()
+
+
+def _report_pool(app):
+    pool = getattr(app.state, "report_pool", None)
+    if pool is None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        app.state.report_pool = pool
+    return pool
+
+
+async def run_report(app, catalog: Catalog, fmt: str) -> tuple[bytes, str, str]:
+    """The report of the catalogue's plan scope in one format, rendered in a worker process and
+    remembered for the day (the report carries its date). ``app.state.report_runner``, when set,
+    replaces the worker process (a function of ``(fmt, plan, date)``)."""
+    import datetime
+
+    today = datetime.date.today()
+    key = ("report", fmt, today)
+    memo = _page_memo(catalog)
+    with catalog._lock:
+        if key in memo:
+            return memo[key]
+    runner = getattr(app.state, "report_runner", None)
+    if runner is not None:
+        out = await asyncio.to_thread(runner, fmt, catalog.plan, today)
+    else:
+        settings = app.state.settings
+        loop = asyncio.get_running_loop()
+        out = await loop.run_in_executor(_report_pool(app), build_report_file, [str(d) for d in settings.data_dirs()],
+                                         settings.store, str(settings.store_path) if settings.store_path else None,
+                                         fmt, catalog.plan, today)
+    return _memo(catalog, key, lambda: tuple(out))
 
 
 @asynccontextmanager
 async def lifespan(app):
-    """Make sure the all-plans catalogue exists (the REST module usually built it already)."""
+    """Make sure the all-plans catalogue exists (the REST module usually built it already);
+    stop the report's worker process at shutdown."""
     await asyncio.to_thread(catalogs(app).get, None)
-    yield
+    try:
+        yield
+    finally:
+        pool = getattr(app.state, "report_pool", None)
+        if pool is not None:
+            app.state.report_pool = None
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)

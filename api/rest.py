@@ -485,6 +485,7 @@ _Q_STATED = f"""PREFIX uvts: <{ns.UVTS}>
 SELECT DISTINCT ?plan ?budget WHERE {{ ?plan uvts:statedTotalBudget ?budget }}"""
 
 _ANALYSIS_CACHE = 16
+_BOUNDED_JSON = 256
 
 
 def _sort_key(label: str, iri: str):
@@ -549,6 +550,7 @@ class Catalog:
             self.records[name] = out
             self.ids[name] = [r["id"] for r in out]
         self._json: dict[Any, bytes] = {}
+        self._bounded: OrderedDict = OrderedDict()
         self._search_index = None
         self._lock = threading.Lock()
         self._analyses: OrderedDict = OrderedDict()
@@ -765,12 +767,28 @@ class Catalog:
         hits = [h for h in search(self.search_index(), value.replace("-", " "), limit=20) if h["key"][0] == kind]
         return hits[0]["key"][1] if hits else None
 
-    def json(self, key, build) -> bytes:
-        """Cached JSON bytes for ``key`` (``build()`` returns a validated pydantic model)."""
-        body = self._json.get(key)
-        if body is None:
-            body = build().model_dump_json().encode("utf-8")
-            self._json[key] = body
+    def json(self, key, build, bounded: bool = False) -> bytes:
+        """Cached JSON bytes for ``key`` (``build()`` returns a validated pydantic model).
+
+        ``bounded``: keep it among the :data:`_BOUNDED_JSON` most recently used answers only
+        (for answers whose keys a client chooses freely: filter values, seeds).
+        """
+        if not bounded:
+            body = self._json.get(key)
+            if body is None:
+                body = build().model_dump_json().encode("utf-8")
+                self._json[key] = body
+            return body
+        with self._lock:
+            body = self._bounded.get(key)
+            if body is not None:
+                self._bounded.move_to_end(key)
+                return body
+        body = build().model_dump_json().encode("utf-8")
+        with self._lock:
+            self._bounded[key] = body
+            while len(self._bounded) > _BOUNDED_JSON:
+                self._bounded.popitem(last=False)
         return body
 
     def search_index(self):
@@ -1143,7 +1161,7 @@ def make_router(settings):
         key = ("interventions", tuple(sorted(filters.items())))
         return _json(catalog.json(key, lambda: InterventionList.model_validate({
             "kind": "interventions", "plan": catalog.plan, "filters": filters,
-            "count": len(items := filter_interventions(catalog, filters)), "items": items})))
+            "count": len(items := filter_interventions(catalog, filters)), "items": items}), bounded=bool(filters)))
 
     for kind in KINDS.values():
         add_kind(kind)
@@ -1185,7 +1203,8 @@ def make_router(settings):
             raise ApiError(404, f"Det finns ingen analys '{name}'.{hint}")
         catalog = await catalog_for(request, plan)
         data = await asyncio.to_thread(catalog.analysis, name, seed)
-        return _json(catalog.json(("analysis", name, seed), lambda: AnalysisResult.model_validate(data)))
+        return _json(catalog.json(("analysis", name, seed), lambda: AnalysisResult.model_validate(data),
+                                  bounded=seed != 0))
 
     # -- saved queries --
 

@@ -24,7 +24,6 @@ describes the resource: national queries that list such resources use ``DISTINCT
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
 
 from . import namespaces as ns
 from .store import SelectResult, Term

@@ -45,10 +45,10 @@ from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from typing import Sequence
 
 from . import namespaces as ns
-from .store import QueryError, SelectResult, Term
+from .store import UNION_GRAPH, QueryError, SelectResult, Term
 
 __all__ = ["RemoteStore", "RemoteError", "parse_store_url", "is_remote_kind", "term_to_sparql", "bind_query",
-           "where_group_span", "query_form", "open_remote_store", "REMOTE_SCHEMES", "META_GRAPH"]
+           "where_group_span", "query_form", "union_graph_for", "open_remote_store", "REMOTE_SCHEMES", "META_GRAPH"]
 
 REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
 # Where the store records what it loaded (outside the uvts graph prefix, so never queried as data).
@@ -401,16 +401,21 @@ class RemoteStore:
     """A store on a SPARQL 1.1 server: same methods and plain results as the embedded ones.
 
     ``graphs`` fixes the store's dataset (the graphs it loaded or was opened on); without
-    it the dataset is every named graph whose IRI starts with ``prefix``.
+    it the dataset is every named graph whose IRI starts with ``prefix``. With ``union``
+    (an IRI, see :func:`union_graph_for`) the server holds the set-union of the dataset's
+    graphs there, and a query over all plans uses it as its default graph, as the embedded
+    store does (the server's own union of graphs repeats shared triples once per plan).
     """
 
     kind = "sparql"
 
-    def __init__(self, url: str, graphs: Sequence[str] | None = None):
+    def __init__(self, url: str, graphs: Sequence[str] | None = None, union: str | None = None):
         self.url = url
         self.config = parse_store_url(url)
         self._http = _Http(self.config["timeout"], self.config["auth"])
         self._graphs = sorted(set(graphs)) if graphs is not None else None
+        self._union = union
+        self._union_stale = False
 
     # protocol helpers ------------------------------------------------------------------------
 
@@ -421,12 +426,17 @@ class RemoteStore:
         return chosen
 
     def _post_query(self, query: str, graphs: Sequence[str] | None, accept: str) -> tuple[str, bytes]:
-        dataset = self._dataset(graphs)
+        named = self._dataset(graphs)
+        default = named
+        if graphs is None and self._union and named:
+            if self._union_stale:
+                self.rebuild_union()
+            default = [self._union]
         form = [("query", query)]
         # An empty dataset must stay empty: name a graph that holds nothing.
-        for g in dataset or [META_GRAPH + "#empty"]:
+        for g in default or [META_GRAPH + "#empty"]:
             form.append(("default-graph-uri", g))
-        for g in dataset or [META_GRAPH + "#empty"]:
+        for g in named or [META_GRAPH + "#empty"]:
             form.append(("named-graph-uri", g))
         body = urllib.parse.urlencode(form).encode("utf-8")
         status, ctype, data = self._http.request(
@@ -484,8 +494,12 @@ class RemoteStore:
         _check_iri(graph, "graf-IRI")
         if self.config["gsp"]:
             self._gsp("POST", graph, data)
+            if self._union:
+                self._gsp("POST", self._union, data)
         else:
             self._insert_chunks(data, graph)
+            if self._union:
+                self._insert_chunks(data, self._union)
         self._remember(graph)
 
     def replace_graph(self, data: bytes, graph: str) -> None:
@@ -497,12 +511,26 @@ class RemoteStore:
             self.update(f"DROP SILENT GRAPH <{graph}>")
             self._insert_chunks(data, graph)
         self._remember(graph)
+        self._union_stale = bool(self._union)
+
+    def rebuild_union(self) -> str:
+        """Fill the union graph anew from the dataset's graphs, on the server; return its IRI."""
+        graphs = self.graphs()
+        union = self._union or union_graph_for(graphs)
+        self.update(f"DROP SILENT GRAPH <{union}>")
+        for g in graphs:
+            _check_iri(g, "graf-IRI")
+            self.update(f"INSERT {{ GRAPH <{union}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+        self._union = union
+        self._union_stale = False
+        return union
 
     def drop_graph(self, graph: str) -> None:
         _check_iri(graph, "graf-IRI")
         self.update(f"DROP SILENT GRAPH <{graph}>")
         if self._graphs is not None and graph in self._graphs:
             self._graphs.remove(graph)
+        self._union_stale = bool(self._union)
 
     def _remember(self, graph: str) -> None:
         if self._graphs is not None and graph not in self._graphs and graph != META_GRAPH:
@@ -618,4 +646,23 @@ def open_remote_store(data_dirs, url: str, rebuild: bool = False):
         store.replace_graph(data, graph)
         store.set_fingerprint(graph, fp)
         built = True
+    # the union of exactly these graphs (its own graph per set of graphs, so that stores
+    # of different plan sets on one server do not see each other), rebuilt when one changed
+    import hashlib
+
+    union = union_graph_for(wanted)
+    union_fp = hashlib.sha256(json.dumps(sorted((g, fp) for g, (fp, _) in wanted.items())).encode()).hexdigest()
+    store._union = union
+    if built or have.get(union) != union_fp:
+        store.rebuild_union()
+        store.set_fingerprint(union, union_fp)
+        built = True
     return store, built
+
+
+def union_graph_for(graphs) -> str:
+    """The IRI of the union graph of a set of graphs: ``urn:x-uvts:union:`` and a hash of their IRIs."""
+    import hashlib
+
+    digest = hashlib.sha256("\n".join(sorted(graphs)).encode("utf-8")).hexdigest()[:20]
+    return f"{UNION_GRAPH}:{digest}"

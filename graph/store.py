@@ -189,6 +189,27 @@ class OxigraphStore:
         self._store.flush()
         self._named = self._union_size = None
 
+    def load_graphs(self, items: Iterable[tuple[bytes, str]]) -> None:
+        """Load several ``(N-Triples, graph)`` pairs in one bulk load (much faster on disk)."""
+        import pyoxigraph as ox
+
+        targets = []
+        lines = []
+        for data, graph in items:
+            targets = [f" <{graph}> .\n"] + ([f" <{UNION_GRAPH}> .\n"] if self._has_union else [])
+            for line in data.decode("utf-8").splitlines():
+                line = line.rstrip()
+                if not line or line.startswith("#"):
+                    continue
+                if not line.endswith("."):
+                    raise ValueError(f"ogiltig N-Triples-rad: {line[:80]}")
+                body = line[:-1].rstrip()
+                lines.extend(body + t for t in targets)
+        if lines:
+            self._store.bulk_load("".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            self._store.flush()
+        self._named = self._union_size = None
+
     def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         import pyoxigraph as ox
 
@@ -442,6 +463,10 @@ def _fill(store, data_dirs: Sequence[str | Path], plans=None) -> None:
     from .load import load_plans
 
     plans = plans if plans is not None else load_plans(data_dirs)
-    store.load_ntriples(sorted_ntriples(ontology_graph()), str(ONTOLOGY_GRAPH))
-    for plan in plans:
-        store.load_ntriples(sorted_ntriples(build_plan_graph(plan)), str(plan_graph_iri(plan)))
+    items = [(sorted_ntriples(ontology_graph()), str(ONTOLOGY_GRAPH))]
+    items += [(sorted_ntriples(build_plan_graph(plan)), str(plan_graph_iri(plan))) for plan in plans]
+    if hasattr(store, "load_graphs"):
+        store.load_graphs(items)  # one bulk load: on disk each load costs a fixed ~0.1 s
+    else:
+        for data, graph in items:
+            store.load_ntriples(data, graph)

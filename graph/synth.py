@@ -151,12 +151,15 @@ def _sample(rng: random.Random, weights: dict[str, int], k: int) -> list[str]:
     return out
 
 
-def _shared_files() -> dict:
-    """Risk factors, levels, other links and national actors as the repository's plan names them."""
+def _shared_files(source: str | Path | None = None) -> dict:
+    """Risk factors, levels, other links and national actors as a plan folder names them
+    (``source``; default: the repository's plan, ``data/``)."""
     from .paths import DEFAULT_DATA
 
+    folder = Path(source) if source else DEFAULT_DATA
+
     def read(name):
-        return yaml.safe_load((DEFAULT_DATA / name).read_text(encoding="utf-8"))
+        return yaml.safe_load((folder / name).read_text(encoding="utf-8"))
 
     actors = {a["id"]: a for a in read("actors.yaml")}
     return {"risk-factors.yaml": read("risk-factors.yaml"), "prevention-levels.yaml": read("prevention-levels.yaml"),
@@ -360,10 +363,14 @@ def synth_plan(index: int, seed: int = 0, shared: dict | None = None) -> dict:
             "departments": departments}
 
 
-def synthesize(n: int, seed: int = 0) -> list[dict]:
-    """The first ``n`` plans of the synthetic nation for ``seed`` (see :func:`synth_plan`)."""
+def synthesize(n: int, seed: int = 0, shared_from: str | Path | None = None) -> list[dict]:
+    """The first ``n`` plans of the synthetic nation for ``seed`` (see :func:`synth_plan`).
+
+    ``shared_from`` is the plan folder whose risk factors, levels, other links and national
+    actors' names are copied (default: the repository's ``data/``).
+    """
     municipality_names(n, seed)  # checks n
-    shared = _shared_files()
+    shared = _shared_files(shared_from)
     return [synth_plan(i, seed, shared) for i in range(n)]
 
 
@@ -371,7 +378,7 @@ def _dump(data) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
-def write_plans(out_dir: str | Path, n: int, seed: int = 0) -> list[Path]:
+def write_plans(out_dir: str | Path, n: int, seed: int = 0, shared_from: str | Path | None = None) -> list[Path]:
     """Write ``n`` synthetic plans, one folder each (``OUT/{municipality}/``); return the folders.
 
     Each folder is a plan folder as ``docs/data-format.md`` describes (without the
@@ -379,7 +386,7 @@ def write_plans(out_dir: str | Path, n: int, seed: int = 0) -> list[Path]:
     """
     out = Path(out_dir)
     folders = []
-    for plan in synthesize(n, seed):
+    for plan in synthesize(n, seed, shared_from):
         folder = out / plan["plan.yaml"]["municipality"]["id"].removesuffix("-kommun")
         (folder / "departments").mkdir(parents=True, exist_ok=True)
         for old in (folder / "departments").glob("*.yaml"):

@@ -37,7 +37,8 @@ def cmd_synth(args) -> int:
     if out.is_dir() and any(out.iterdir()) and not args.force:
         print(f"fel: mappen {out} är inte tom; välj en tom mapp eller ange --force för att skriva över", file=sys.stderr)
         return 2
-    folders = write_plans(out, args.municipalities, seed=args.seed)
+    shared_from = args.data[0] if args.data else None
+    folders = write_plans(out, args.municipalities, seed=args.seed, shared_from=shared_from)
     print(f"Skrev {len(folders)} syntetiska planer (frö {args.seed}) till {out}/.")
     example = " ".join(f"--data {f}" for f in folders[:2])
     print(f"Varje undermapp är en planmapp: uvts validate {example}{' …' if len(folders) > 2 else ''}")
@@ -64,6 +65,8 @@ def add_commands(subparsers, add_common) -> None:
     p.add_argument("--seed", type=int, default=0, help="slumpfrö: samma frö ger samma planer (standard 0)")
     p.add_argument("-o", "--output", required=True, metavar="MAPP", help="mapp att skriva planmapparna i")
     p.add_argument("--force", action="store_true", help="skriv även om mappen inte är tom")
+    p.add_argument("--data", action="append", type=Path, metavar="MAPP",
+                   help="planmapp vars riskfaktorer, nivåer och nationella aktörer kopieras (standard: repots data/)")
     p.set_defaults(func=cmd_synth)
 
     p = subparsers.add_parser("plans", help="lista planerna (kommunerna) i lagringen")

@@ -155,8 +155,10 @@ def test_every_resource_page_and_every_link_from_it_loads(client, plan):
     """Crawl every resource page: it answers, shows its plan excerpt exactly, and its links load."""
     seen: dict[str, int] = {}
     plan_lines = plan.source_text
+    total = 0
     for kind in rest.KINDS.values():
         for item in client.get(f"/{kind.name}").json()["items"]:
+            total += 1
             response = client.get(item["page"])
             page = assert_page(response, item["label"].replace("&", "&amp;").replace('"', "&#34;"))
             seen[item["page"]] = 200
@@ -173,7 +175,7 @@ def test_every_resource_page_and_every_link_from_it_loads(client, plan):
                     seen[link] = client.get(link).status_code
     broken = {k: v for k, v in seen.items() if v != 200}
     assert not broken
-    assert len(seen) >= 170
+    assert total == 152 and len(seen) > total
 
 
 def test_intervention_page_shows_facts_and_neighbours(client):
@@ -306,7 +308,7 @@ def test_sparql_editor_reports_errors_in_swedish(client):
                                     ("Bristande familjeförhållanden", "/riskfaktorer/sarbara-familjeforhallanden")])
 def test_search_page(client, q, href):
     page = assert_page(client.get("/search", params={"q": q}), "träffar")
-    hits = [l for l in page.links if l.split("/")[1:2] and l.split("/")[1] in PAGE_KINDS]
+    hits = [l for l in page.links if re.fullmatch(r"/([a-z]+)/[^/?#]+", l) and l.split("/")[1] in PAGE_KINDS]
     assert hits[0] == href
 
 
@@ -316,22 +318,44 @@ def test_report_page_links_each_format(client):
         assert f"/report.{ext}" in page.links
 
 
-@pytest.mark.parametrize("ext", ["html", "md", "xlsx", "pdf"])
+@pytest.mark.parametrize("ext", ["md", "xlsx", "html"])
 def test_report_downloads(client, ext):
+    """The report, rendered by the report module in a worker process, as a download."""
     response = client.get(f"/report.{ext}")
     assert response.status_code == 200, response.text[:300]
-    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(rf'attachment; filename="samverkanskartlaggning-[a-z0-9-]+\.{ext}"', disposition)
     assert response.headers["content-type"].split(";")[0] == pages.REPORT_FORMATS[ext][0].split(";")[0]
     body = response.content
-    if ext == "pdf":
-        assert body.startswith(b"%PDF")
-    elif ext == "xlsx":
+    if ext == "xlsx":
         assert body.startswith(b"PK")
-    elif ext == "html":
-        assert_no_external_references(body.decode("utf-8"), "report.html")
-        assert "Psykisk ohälsa" in body.decode("utf-8")
     else:
-        assert "Psykisk ohälsa" in body.decode("utf-8")
+        text = body.decode("utf-8")
+        assert "Psykisk ohälsa" in text and "Samverkanskartläggning" in text
+        if ext == "html":
+            assert_no_external_references(text, "report.html")
+    assert client.get(f"/report.{ext}").content == body  # remembered for the day
+
+
+def test_report_pdf_download_is_wired_to_the_report(client, monkeypatch):
+    """The PDF takes tens of seconds to render (the report module's own tests do it); here the
+    renderer is replaced to check what the route asks for and how it answers."""
+    calls = []
+
+    def fake(fmt, plan, date):
+        calls.append((fmt, plan))
+        return b"%PDF-1.7 fake", "application/pdf", f"samverkanskartlaggning-{date.isoformat()}.pdf"
+
+    monkeypatch.setattr(client.app.state, "report_runner", fake, raising=False)
+    catalog = rest.catalogs(client.app).get(None)
+    from collections import OrderedDict
+
+    monkeypatch.setattr(catalog, "_page_memo", OrderedDict(), raising=False)
+    response = client.get("/report.pdf")
+    assert calls == [("pdf", None)]
+    assert response.status_code == 200 and response.content == b"%PDF-1.7 fake"
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith('attachment; filename="samverkanskartlaggning-')
     assert client.get("/report.doc").status_code == 404
 
 
@@ -394,3 +418,29 @@ def test_a_query_string_is_escaped(client):
     assert response.status_code == 200
     assert "<script>alert(1)" not in response.text
     assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+# --- one plan or all ------------------------------------------------------------------------------------------
+
+
+def test_pages_for_one_plan_among_many(tmp_path):
+    from uvts.graph.paths import DEFAULT_DATA
+    from uvts.graph.synth import write_plans
+
+    folders = write_plans(tmp_path / "plans", 2, seed=3)
+    app = create_app(Settings(store="memory", data=(DEFAULT_DATA, *folders)), modules=["uvts.api.rest", "uvts.api.pages"])
+    with TestClient(app) as c:
+        plans = c.get("/plans").json()["plans"]
+        other = next(p for p in plans if p["id"] != "umea-uvts-2024-2026")
+        start = c.get("/")
+        assert start.status_code == 200 and "3 kommuners planer" in start.text
+        assert f'<option value="{other["id"]}">' in start.text  # the plan selector
+        scoped = assert_page(c.get("/insatser", params={"plan": other["id"]}), f'{other["municipality_label"]}s plan')
+        expected = {i["page"] for i in c.get("/interventions", params={"plan": other["id"]}).json()["items"]}
+        shown = {l for l in scoped.links if l.startswith("/insatser/")}
+        assert shown == expected and all(l.startswith(f"/insatser/{other['municipality_id'].removesuffix('-kommun')}")
+                                         for l in shown)
+        # a synthetic plan has no plain text: the page says so instead of showing an excerpt
+        page = c.get(sorted(expected)[0])
+        assert page.status_code == 200 and "Planens text finns inte i datamappen" in page.text
+        assert c.get("/", params={"plan": "Ingenstans"}).status_code == 422

@@ -10,7 +10,6 @@ also holds synthetic plans. The unit tests at the top need no server.
 
 from __future__ import annotations
 
-import collections
 import re
 import urllib.parse
 
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 
 from test_golden import _cases as golden_cases
 from test_golden import check as golden_check
+from test_synth import concat_separators, rows_as_multiset
 from uvts.graph.paths import DEFAULT_DATA
 from uvts.graph.queries import bind_params, list_queries
 from uvts.graph.remote import (
@@ -123,23 +123,6 @@ def remote(virtuoso_server):  # noqa: F811
     return store
 
 
-def _concat_separators(text: str) -> dict[str, str]:
-    """Variables bound by GROUP_CONCAT, with their separators: SPARQL leaves their order open."""
-    out = {}
-    for m in re.finditer(r'GROUP_CONCAT\s*\((.*?)\)\s+AS\s+\?(\w+)', text, re.S | re.I):
-        sep = re.search(r'separator\s*=\s*"([^"]*)"', m.group(1), re.I)
-        out[m.group(2)] = sep.group(1) if sep else " "
-    return out
-
-
-def rows_as_multiset(result, concat: dict[str, str] | None = None) -> collections.Counter:
-    def plain(var, value):
-        if concat and var in concat and isinstance(value, str):
-            return tuple(sorted(value.split(concat[var])))
-        return value
-    return collections.Counter(tuple((v, plain(v, row[v])) for v in result.vars) for row in result.values())
-
-
 def test_loading_gives_the_same_triples(remote, store):
     assert len(remote) == len(store)
     assert remote.graphs() == store.graphs()
@@ -153,7 +136,7 @@ def test_saved_query_gives_the_same_rows_as_the_embedded_store(remote, store, na
     bindings = bind_params(query, {})
     want, got = store.select(query.text, bindings), remote.select(query.text, bindings)
     assert got.vars == want.vars
-    concat = _concat_separators(query.text)
+    concat = concat_separators(query.text)
     assert rows_as_multiset(got, concat) == rows_as_multiset(want, concat)
     assert len(want.rows) > 0 or name.endswith("-violation"), f"{name}: no rows on the embedded store either"
 
@@ -275,7 +258,7 @@ def test_umea_keeps_its_answers_among_many_plans_on_the_server(national_remote, 
     scope = plan_scope(remote, "Umeå")
     for query in list_queries():
         b = bind_params(query, {})
-        concat = _concat_separators(query.text)
+        concat = concat_separators(query.text)
         assert rows_as_multiset(remote.select(query.text, b, graphs=scope), concat) == \
             rows_as_multiset(store.select(query.text, b), concat), query.name
 
@@ -299,7 +282,9 @@ def test_only_changed_graphs_are_reloaded(national_remote, virtuoso_server):  # 
     assert built is True
     after = changed.fingerprints()
     differing = {g for g in after if after[g] != before.get(g)}
-    assert len(differing) == 1 and next(iter(differing)).endswith(folders[0].name + "-2024-2026")
+    unions = {g for g in differing if g.startswith("urn:x-uvts:union:")}
+    assert len(unions) == 1  # the union of the four graphs is rebuilt ...
+    assert [g for g in differing - unions] == [f"https://w3id.org/uvts/id/plan/{folders[0].name}-2024-2026"]
     q = "SELECT ?t WHERE { ?p a <https://w3id.org/uvts/ontology#ActionPlan> ; <http://purl.org/dc/terms/title> ?t }"
     titles = [r["t"] for r in changed.select(q).values()]
     assert sum(t.startswith("Ändrad handlingsplan") for t in titles) == 1
@@ -320,3 +305,21 @@ def test_update_endpoint_is_used_without_graph_store_protocol(virtuoso_server): 
     store.drop_graph(graph)
     assert len(RemoteStore(url, graphs=[graph])) == 0
     assert urllib.parse.urlsplit(store.config["update"]).path == "/sparql"
+
+
+def test_national_queries_agree_with_the_embedded_store(national_remote):
+    remote, folders = national_remote
+    embedded, _ = open_store([DEFAULT_DATA, *folders], kind="memory")
+    q = "SELECT ?label WHERE { <https://w3id.org/uvts/id/actor/polisen> <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    assert remote.select(q).values() == [{"label": "Polisen"}]  # once, though four plans describe the police
+    for query in list_queries():
+        b = bind_params(query, {})
+        concat = concat_separators(query.text)
+        assert rows_as_multiset(remote.select(query.text, b), concat) == \
+            rows_as_multiset(embedded.select(query.text, b), concat), query.name
+
+
+def test_stores_of_different_plan_sets_on_one_server_stay_apart(remote, national_remote, store):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/uvts/ontology#ActionPlan> }"
+    assert remote.select(q).values() == [{"n": 1}]
+    assert national_remote[0].select(q).values() == [{"n": 3}]

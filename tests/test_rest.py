@@ -414,3 +414,59 @@ def test_plan_parameter_scopes_who_works_on_and_analyses(many, client):
     body = multi.get("/analyses/coverage", params={"plan": other}).json()
     assert body.pop("plan") == other and body.pop("seed") == 0
     assert body == run_all(store, seed=0, names=("coverage",), plan=other)["coverage"]
+
+
+# --- the documentation's curl examples ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def live_url():
+    """The REST routes under a real uvicorn on a free loopback port (in a thread)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(Settings(store="memory"), modules=["uvts.api.rest"])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(30)
+
+
+def test_the_curl_examples_of_the_docs(live_url):
+    import json
+    import shutil
+    import subprocess
+
+    assert shutil.which("curl"), "curl is needed to check the documentation's examples"
+    doc = (Path(__file__).parent.parent / "docs" / "web.md").read_text(encoding="utf-8")
+    block = doc.split("### Med curl", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    comment, ran = "", 0
+    for line in block.splitlines():
+        if line.startswith("#"):
+            comment = line
+            continue
+        if not line.startswith("curl "):
+            continue
+        out = subprocess.run(line.replace("127.0.0.1:8000", live_url), shell=True, capture_output=True, text=True,
+                             timeout=60, executable="/bin/bash")
+        assert out.returncode == 0, (line, out.stderr)
+        body = json.loads(out.stdout)
+        if "fel" in comment:
+            assert body["ok"] is False and body["status"] == 404 and "Menade du" in body["error"], line
+        else:
+            assert not (isinstance(body, dict) and body.get("ok") is False), (line, body)
+            assert body, line
+        ran += 1
+    assert ran >= 8

@@ -9,7 +9,8 @@ analyses itself, so the four formats cannot disagree.
 A document::
 
     {"title", "subtitle", "date": "YYYY-MM-DD", "data_version": 12 hex digits, "seed",
-     "plans": [{"id", "label", "municipality_label", "period"}], "meta": [[label, value], …],
+     "plans": [{"id", "label", "municipality_label", "period"}],
+     "meta": [[label, value], …] (shown on the cover after the date and data version),
      "sections": [section, …], "sheets": [table, …]}
 
     section = {"id": anchor, "title", "level": 1 | 2, "break": bool (starts a new page),
@@ -356,8 +357,7 @@ def document_from(G, results: dict, facts: dict, date, version: str, seed: int =
         "seed": seed,
         "plans": [{"id": p["id"], "label": p["label"], "municipality_label": p["municipality_label"],
                    "period": p.get("period")} for p in plans],
-        "meta": [["Plan", subtitle], ["Datum", date.isoformat()], ["Dataversion", version],
-                 ["Slumpfrö", str(seed)]],
+        "meta": [["Plan", subtitle], ["Slumpfrö", str(seed)]],
         "sections": sections,
         "sheets": sheets,
     }

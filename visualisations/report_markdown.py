@@ -100,7 +100,8 @@ def _section(s: dict, doc: dict) -> list[str]:
 def render_markdown(doc: dict) -> str:
     """The document as Markdown text (UTF-8 when written; ends with a newline)."""
     out = [f"# {md_escape(doc['title'])}", "", f"**{md_escape(doc['subtitle'])}**", ""]
-    out += ["| Uppgift | Värde |", "| --- | --- |"]
+    out += ["| Uppgift | Värde |", "| --- | --- |", f"| Datum | {doc['date']} |",
+            f"| Dataversion | {doc['data_version']} |"]
     out += [f"| {md_escape(label)} | {md_escape(value)} |" for label, value in doc["meta"]]
     out += ["", "## Innehåll", ""]
     for s in doc["sections"]:

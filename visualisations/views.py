@@ -554,6 +554,8 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         edges = [_edge(k, u, v, rel) for k, (u, v, rel) in enumerate(links)]
         size_measure = "Storlek: antal kopplingar i vyn (grad); ytan växer med antalet."
         description = _description(G, kind, focus)
+        if focus is not None and selected == {focus}:
+            description += " Planen kopplar den inte till någon insats eller något forum."
         edge_note = "Linjer: planens kopplingar (håll muspekaren över en linje för att se vilken)."
     positions = _layout([n["id"] for n in nodes], [(e["from"], e["to"]) for e in edges], seed=seed)
     for n in nodes:
@@ -701,6 +703,8 @@ def _key_actors(G, res: dict, extras, many_plans, facets):
 NODE_SPACING = 60
 SPRING_LENGTH = 90
 LAYOUT_ITERATIONS = 50
+_LAYOUT_FULL_UP_TO = 2500  # nodes that get every layout step
+_LAYOUT_BLOCK_CELLS = 4_000_000  # pairs per block of the repulsion step (16 MB per float32 array)
 
 
 def _layout(ids: list[str], links: list[tuple[str, str]], seed: int = 0,
@@ -730,14 +734,23 @@ def _layout(ids: list[str], links: list[tuple[str, str]], seed: int = 0,
     gravity = np.float32(0.02 * n)
     step = 0.1
     cool = step / (iterations + 1)
+    # every pair repels: O(n²) per step, done in blocks of rows so memory stays O(block × n);
+    # a graph far larger than a plan gets fewer steps (the page then polishes a rougher start)
+    if n > _LAYOUT_FULL_UP_TO:
+        iterations = max(10, int(iterations * (_LAYOUT_FULL_UP_TO / n) ** 2))
+    block = max(1, _LAYOUT_BLOCK_CELLS // n)
     for _ in range(iterations if n > 1 else 0):
         x, y = pos[:, 0], pos[:, 1]
-        dx = x[:, None] - x[None, :]
-        dy = y[:, None] - y[None, :]
-        inv = dx * dx + dy * dy
-        np.maximum(inv, np.float32(1e-6), out=inv)
-        np.divide(k2, inv, out=inv)  # repulsion k²/d, along the unit vector: delta * k²/d²
-        disp = np.stack([(dx * inv).sum(1), (dy * inv).sum(1)], axis=1)
+        disp = np.empty_like(pos)
+        for start in range(0, n, block):
+            stop = min(start + block, n)
+            dx = x[start:stop, None] - x[None, :]
+            dy = y[start:stop, None] - y[None, :]
+            inv = dx * dx + dy * dy
+            np.maximum(inv, np.float32(1e-6), out=inv)
+            np.divide(k2, inv, out=inv)  # repulsion k²/d along the unit vector: delta · k²/d²
+            disp[start:stop, 0] = (dx * inv).sum(1)
+            disp[start:stop, 1] = (dy * inv).sum(1)
         if len(I):
             d = pos[I] - pos[J]
             f = d * (np.sqrt((d * d).sum(1)) / k)[:, None]  # attraction d²/k
@@ -764,9 +777,9 @@ def _median_link(positions: dict, links) -> float:
 
 
 def _iterations(n_nodes: int) -> int:
-    """Physics iterations that polish the start layout: about 100 for a small view, fewer for a
-    large one (each costs time in proportion to the number of nodes), at least 10."""
-    return max(10, min(100, 15000 // max(n_nodes, 1)))
+    """Physics iterations that polish the start layout: 60 for a small view, fewer for a large
+    one (each costs time in proportion to the number of nodes), at least 10."""
+    return max(10, min(60, 9000 // max(n_nodes, 1)))
 
 
 def _physics(net, n_nodes: int, spring_length: int) -> None:
@@ -841,15 +854,24 @@ def render_index(G, href=lambda name: f"{name}.html", charts: list[tuple[str, st
 
 
 def _charts_in(out_dir: Path) -> list[tuple[str, str]]:
-    """Links to the static charts already written in ``out_dir/charts`` (by the charts module), if any."""
+    """Links to the static charts already in ``out_dir/charts`` (``uvts charts --out DIR/charts``),
+    one per chart (SVG before PNG), titled as :mod:`uvts.visualisations.charts` titles them."""
     folder = out_dir / "charts"
     if not folder.is_dir():
         return []
-    out = []
+    try:
+        from .charts import CHART_TITLES
+    except ImportError:  # pragma: no cover - the charts module is part of the package
+        CHART_TITLES = {}
+    preference = {".svg": 0, ".png": 1, ".html": 2, ".pdf": 3}
+    best: dict[str, Path] = {}
     for p in sorted(folder.iterdir()):
-        if p.suffix.lower() in (".svg", ".png", ".html", ".pdf") and not p.name.startswith("."):
-            out.append((f"charts/{p.name}", p.stem.replace("-", " ").replace("_", " ").capitalize()))
-    return out
+        if p.suffix.lower() in preference and not p.name.startswith("."):
+            if p.stem not in best or preference[p.suffix.lower()] < preference[best[p.stem].suffix.lower()]:
+                best[p.stem] = p
+    return [(f"charts/{p.name}", CHART_TITLES.get(stem, stem.replace("-", " ").capitalize()))
+            for stem, p in sorted(best.items(), key=lambda x: (list(CHART_TITLES).index(x[0])
+                                                               if x[0] in CHART_TITLES else 99, x[0]))]
 
 
 def write_views(out_dir: str | Path, G, results: dict | None = None, extras: dict | None = None, seed: int = 0,

@@ -13,8 +13,8 @@
     startedAt: performance.now(), stabilised: false, stabilisedAt: null, iterations: 0,
     focus: null, query: "", visible: null
   };
-  var TIP_ITEMS = 4;       // list items shown in a tooltip (all are shown in the details panel)
-  var TIP_TEXT = 320;      // characters of a long text shown in a tooltip
+  var TIP_ITEMS = 3;       // list items shown in a tooltip (all are shown in the details panel)
+  var TIP_TEXT = 240;      // characters of a long text shown in a tooltip
   var MAX_RESULTS = 40;
 
   function el(tag, cls, text) {
@@ -107,9 +107,7 @@
 
   var container = document.getElementById("uvts-network");
   var options = data.options;
-  state.dataReadyAt = performance.now();
   var network = new vis.Network(container, { nodes: nodesView, edges: edgesView }, options);
-  state.networkAt = performance.now();
 
   var loading = document.getElementById("uvts-loading");
   var progress = document.getElementById("uvts-progress");
