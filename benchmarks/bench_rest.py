@@ -137,14 +137,14 @@ async def _throughput(base: str, per_client: int) -> list[LoadResult]:
     results = []
     await run_raw_load(base, REST_CALL, name="warm-up", concurrency=2, requests=200)
     await run_raw_load(base, FILTERED_CALL, name="warm-up", concurrency=2, requests=50)
-    for concurrency in (1, 4, 16):
+    for concurrency in (1, 4, 16):  # the floor right before each REST run, so both see the same machine
+        n = per_client * max(concurrency, 4)
+        results.append(await run_raw_load(base, FLOOR_CALL, name="floor: /static/app.js (ready bytes)",
+                                          concurrency=concurrency, requests=n))
         results.append(await run_raw_load(base, REST_CALL, name=f"REST {REST_CALL}", concurrency=concurrency,
-                                          requests=per_client * max(concurrency, 4)))
+                                          requests=n))
     for concurrency in (1, 16):
         results.append(await run_raw_load(base, FILTERED_CALL, name="REST /interventions (two filters)",
-                                          concurrency=concurrency, requests=per_client * max(concurrency, 4)))
-    for concurrency in (1, 16):
-        results.append(await run_raw_load(base, FLOOR_CALL, name="floor: /static/app.js (ready bytes)",
                                           concurrency=concurrency, requests=per_client * max(concurrency, 4)))
     return results
 

@@ -135,8 +135,7 @@ def worker(spec: dict) -> dict:
         path = Path(spec["workdir"]) / "oxigraph-store"
         shutil.rmtree(path, ignore_errors=True)
         store = OxigraphStore(path)
-        for g, f in graphs.items():
-            store.load_ntriples(Path(f).read_bytes(), g)
+        store.load_graphs([(Path(f).read_bytes(), g) for g, f in graphs.items()])  # as open_store fills it
         store.close()
         del store
         store = OxigraphStore(path, read_only=True)  # as the default opens it
@@ -240,7 +239,9 @@ def prepare(size: int, seed: int, workdir: Path) -> dict:
         f.write_bytes(data)
         graphs[g] = str(f)
     other = str(plan_graph_iri(plans[len(plans) // 2])) if size > 1 else None
+    distinct = len({ln for data in nts.values() for ln in data.splitlines() if ln.strip()})
     return {"size": size, "graphs": graphs, "read_s": t_read, "build_s": t_build, "other_plan": other,
+            "distinct_triples": distinct,
             "interventions": sum(1 for p in plans for _ in p.interventions())}
 
 
@@ -293,8 +294,11 @@ def _ms(entry: dict | None) -> str:
     return f"{entry['p50'] * 1000:.1f}"
 
 
+SLOW_FORM = "nat:nat-gaps-indicated-not-exists"  # measured to show how much the form of a query matters
+
+
 def _worst(result: dict, prefix: str) -> dict | None:
-    entries = [v for k, v in result.get("queries", {}).items() if k.startswith(prefix)]
+    entries = [v for k, v in result.get("queries", {}).items() if k.startswith(prefix) and k != SLOW_FORM]
     if not entries:
         return None
     if any(e.get("p50") is None for e in entries):
@@ -303,8 +307,26 @@ def _worst(result: dict, prefix: str) -> dict | None:
 
 
 def _median_of(result: dict, prefix: str) -> float | None:
-    vals = [v["p50"] for k, v in result.get("queries", {}).items() if k.startswith(prefix) and v.get("p50") is not None]
+    vals = [v["p50"] for k, v in result.get("queries", {}).items()
+            if k.startswith(prefix) and k != SLOW_FORM and v.get("p50") is not None]
     return statistics.median(vals) if vals else None
+
+
+def _saved_national(result: dict) -> dict:
+    return {k: v for k, v in result.get("queries", {}).items() if k.startswith("nat:") and not k.startswith("nat:nat-")}
+
+
+def _median_saved(result: dict) -> float | None:
+    vals = [v["p50"] for v in _saved_national(result).values() if v.get("p50") is not None]
+    return statistics.median(vals) if vals else None
+
+
+def _worst_saved(result: dict) -> dict | None:
+    entries = list(_saved_national(result).values())
+    if not entries:
+        return None
+    timed_out = [e for e in entries if e.get("p50") is None]
+    return timed_out[0] if timed_out else max(entries, key=lambda e: e["p50"])
 
 
 def _mb(b) -> str:
@@ -327,22 +349,29 @@ def report(run: dict) -> str:
            f"in ms; a query is cut off after {run['args']['query_timeout']:.0f} s, the analyses after "
            f"{run['args']['analyses_timeout']:.0f} s. \"per plan\" queries are scoped to one plan's graph "
            "(and the ontology); \"national\" ones see all plans.", ""]
-    out.append("| plans | triples | store | load s | per-plan p50 ms (median / worst) | national p50 ms (median / worst) "
+    out.append("| plans | triples (in the graphs / distinct) | store | load s | per-plan p50 ms (median / worst) "
+               "| national aggregates p50 ms (median / worst) | saved queries over all plans p50 ms (median / worst) "
                "| analyses, 1 plan s | analyses, nation s | peak MB |")
-    out.append("|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
     for prep in run["sizes"]:
         size = prep["size"]
-        for r in [r for r in run["results"] if r["size"] == size]:
+        rows = [r for r in run["results"] if r["size"] == size]
+        quads = next((r["triples"] for r in rows if r["store"] != "rdflib" and "triples" in r), None)
+        distinct = prep.get("distinct_triples") or next((r["triples"] for r in rows if r["store"] == "rdflib"
+                                                          and "triples" in r), None)
+        count = f"{quads:,} / {distinct:,}" if quads and distinct else f"{quads or distinct or 0:,}"
+        for r in rows:
             name = SIZE_NAMES.get(size, f"{size} (Umeå + {size - 1} synthetic)")
             if "error" in r:
-                out.append(f"| {name} | – | {STORE_NAMES[r['store']]} | failed: {' '.join(r['error'])[:80]} |||||| ")
+                out.append(f"| {name} | – | {STORE_NAMES[r['store']]} | failed: {' '.join(r['error'])[:80]} ||||||| ")
                 continue
-            med_p, med_n = _median_of(r, "plan"), _median_of(r, "nat:")
+            med_p, med_n, med_s = _median_of(r, "plan"), _median_of(r, "nat:nat-"), _median_of(r, "nat:")
             peak = _mb(r["peak_bytes"]) + (f" + server {_mb(r['server_peak_bytes'])}" if r.get("server_peak_bytes") else "")
             out.append(
-                f"| {name} | {r['triples']:,} | {STORE_NAMES[r['store']]} | {_s(r['load_s'])} | "
+                f"| {name} | {count} | {STORE_NAMES[r['store']]} | {_s(r['load_s'])} | "
                 f"{'–' if med_p is None else f'{med_p * 1000:.1f}'} / {_ms(_worst(r, 'plan'))} | "
-                f"{'–' if med_n is None else f'{med_n * 1000:.1f}'} / {_ms(_worst(r, 'nat:'))} | "
+                f"{'–' if med_n is None else f'{med_n * 1000:.1f}'} / {_ms(_worst(r, 'nat:nat-'))} | "
+                f"{'–' if med_s is None else f'{_median_saved(r) * 1000:.1f}'} / {_ms(_worst_saved(r))} | "
                 f"{_s(r['analyses_s'].get('plan'))} | {_s(r['analyses_s'].get('nation'))} | {peak} |")
     out.append("")
     out.append("Reading and checking the YAML (the same for every store): " + "; ".join(
@@ -376,13 +405,18 @@ def targets(run: dict, big: int) -> str:
     def check(ok, text):
         lines.append(f"- {'met' if ok else '**not met**'}: {text}")
 
-    wp, wn = _worst(emb, "plan"), _worst(emb, "nat:")
+    wp, wn, ws = _worst(emb, "plan"), _worst(emb, "nat:nat-"), _worst_saved(emb)
     if wp:
-        check(wp.get("p50") is not None and wp["p50"] <= 0.010, f"per-plan questions ≤ 10 ms p50 on the embedded store "
-              f"(worst {_ms(wp)} ms)")
+        check(wp.get("p50") is not None and wp["p50"] <= 0.010, f"per-plan questions (every saved query scoped to one "
+              f"plan) ≤ 10 ms p50 on the embedded store (worst {_ms(wp)} ms)")
     if wn:
-        check(wn.get("p50") is not None and wn["p50"] <= 0.200, f"national questions ≤ 200 ms p50 on the embedded store "
-              f"(worst {_ms(wn)} ms)")
+        check(wn.get("p50") is not None and wn["p50"] <= 0.200, f"national aggregate questions ≤ 200 ms p50 on the "
+              f"embedded store (worst {_ms(wn)} ms; the FILTER NOT EXISTS form of the gap question, kept to show the "
+              f"cost of the form, took {_ms(emb['queries'].get(SLOW_FORM))} ms against "
+              f"{_ms(emb['queries'].get('nat:nat-gaps-indicated-minus'))} ms with MINUS)")
+    if ws:
+        check(ws.get("p50") is not None and ws["p50"] <= 0.200, f"the saved queries (written for one plan) run over "
+              f"all plans ≤ 200 ms p50 on the embedded store (worst {_ms(ws)} ms)")
     if rd:
         ratios = []
         for k, e in emb["queries"].items():
@@ -424,7 +458,14 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", help="folder for plans, N-Triples and stores (default: a temporary one)")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "bench_stores.json"))
     ap.add_argument("--no-docs", action="store_true", help="do not write the table into docs/many-plans.md")
+    ap.add_argument("--report-only", metavar="JSON", help="write the report of an earlier run's JSON, measure nothing")
     args = ap.parse_args(argv)
+    if args.report_only:
+        text = report(json.loads(Path(args.report_only).read_text(encoding="utf-8")))
+        print(text)
+        if not args.no_docs:
+            write_doc(text)
+        return 0
     if args.worker:
         spec = json.loads(Path(args.worker).read_text(encoding="utf-8"))
         print(json.dumps(worker(spec)))

@@ -219,7 +219,8 @@ def _bars(fig, data: dict) -> None:
 
 def _size(data: dict) -> tuple[float, float]:
     if data["kind"] == "heatmap":
-        return (max(6.5, 2.6 + 0.75 * len(data["columns"])), max(3.5, 1.6 + 0.5 * len(data["rows"])))
+        # capped, so that a national store's many departments cannot make a giant picture
+        return (min(max(6.5, 2.6 + 0.75 * len(data["columns"])), 40.0), max(3.5, 1.6 + 0.5 * len(data["rows"])))
     return (7.0, max(3.0, 1.2 + 0.3 * len(data["labels"]) * len(data["series"]) + 0.15 * len(data["labels"])))
 
 

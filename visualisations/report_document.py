@@ -697,11 +697,18 @@ def _departments_section(ctx) -> dict:
     cent = {r["actor"]: (k + 1, r) for k, r in enumerate(_find(results["actors"], "centrality")["rows"])}
     n_actors = len(cent)
     levels = _levels(G)
+    own, part = defaultdict(list), defaultdict(list)
+    for i in _interventions(G):  # plan order
+        resp = _targets(G, i, "responsible_department")
+        for d in resp:
+            own[d].append(i)
+        for d in _targets(G, i, "involves"):
+            if d not in resp:
+                part[d].append(i)
     subs, summary_rows = [], []
     for d in _of_type(G, "Department"):
         data = G.nodes[d]
-        ivs = [i for i in _interventions(G) if d in _targets(G, i, "responsible_department")]
-        involved = [i for i in _interventions(G) if d in _targets(G, i, "involves") and i not in ivs]
+        ivs, involved = own[d], part[d]
         level_count = Counter(lv for i in ivs for lv in _targets(G, i, "prevention_level"))
         no_level = sum(1 for i in ivs if not _targets(G, i, "prevention_level"))
         col = next((k for k, c in enumerate(dm["columns"]) if c["iri"] == d), None)
@@ -802,7 +809,7 @@ def _method_section(ctx, version: str) -> dict:
 
 
 def _appendix(ctx) -> dict:
-    G, name = ctx["G"], ctx["name"]
+    G = ctx["G"]
     lines = ctx["facts"]["lines"]
     rows = []
     for i in _interventions(G):
