@@ -142,7 +142,9 @@ def create_app(settings: Settings | None = None, *, modules: list[str] | None = 
                     await stack.enter_async_context(module.lifespan(app))
             yield
 
-    app = FastAPI(title="Samverkanskartan", version="0.1.0", lifespan=lifespan,
+    # FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN: off, the app is
+    # offline. The schema itself is served at /openapi.json.
+    app = FastAPI(title="Samverkanskartan", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Kunskapsgraf över aktörer, insatser och riskfaktorer i brottsförebyggande arbete.")
     app.state.settings = settings
     install_error_handlers(app)

@@ -239,3 +239,16 @@ def test_serve_reports_bad_settings_in_swedish(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert "tidsgränsen" in out.stderr
+
+
+def test_no_page_that_loads_from_a_cdn():
+    """FastAPI's /docs and /redoc load Swagger UI and ReDoc from the internet: they are off."""
+    from fastapi.testclient import TestClient
+
+    from uvts.api.app import create_app
+    from uvts.api.settings import Settings
+
+    with TestClient(create_app(Settings(store="memory"))) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/redoc").status_code == 404
+        assert client.get("/openapi.json").status_code == 200

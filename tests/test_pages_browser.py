@@ -103,7 +103,7 @@ def page(browser, base_url):
     context = browser.new_context(base_url=base_url, locale="sv-SE", accept_downloads=True)
     guard = Guard(context)
     page = guard.watch(context.new_page())
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)
     yield page, guard
     context.close()
     guard.check()
