@@ -48,7 +48,7 @@ from . import namespaces as ns
 from .store import UNION_GRAPH, QueryError, SelectResult, Term
 
 __all__ = ["RemoteStore", "RemoteError", "parse_store_url", "is_remote_kind", "term_to_sparql", "bind_query",
-           "where_group_span", "query_form", "union_graph_for", "open_remote_store", "REMOTE_SCHEMES", "META_GRAPH"]
+           "where_group_span", "query_form", "union_graph_for", "with_dataset", "open_remote_store", "REMOTE_SCHEMES", "META_GRAPH"]
 
 REMOTE_SCHEMES = ("sparql+http://", "sparql+https://")
 # Where the store records what it loaded (outside the uvts graph prefix, so never queried as data).
@@ -228,6 +228,22 @@ def where_group_span(query: str) -> tuple[int, int]:
             if depth == 0:
                 return start, start + a
     raise QueryError("frågans klammerparenteser { } är inte balanserade")
+
+
+def with_dataset(query: str, default: Sequence[str], named: Sequence[str]) -> str | None:
+    """The query with ``FROM`` / ``FROM NAMED`` clauses for the given graphs, placed before
+    its WHERE clause; ``None`` when the query names its own dataset or has no WHERE group."""
+    try:
+        start, _ = where_group_span(query)
+    except QueryError:
+        return None
+    before = [t for t in _tokens(query[:start]) if t[0] not in ("ws", "comment")]
+    if any(t[0] == "word" and t[1].upper() == "FROM" for t in before):
+        return None
+    at = before[-1][2] if before and before[-1][0] == "word" and before[-1][1].upper() == "WHERE" else start
+    clauses = "".join(f"FROM <{_check_iri(g, 'graf-IRI')}>\n" for g in default)
+    clauses += "".join(f"FROM NAMED <{_check_iri(g, 'graf-IRI')}>\n" for g in named)
+    return query[:at] + clauses + query[at:]
 
 
 def bind_query(query: str, bindings: dict[str, Term] | None) -> str:
@@ -432,12 +448,21 @@ class RemoteStore:
             if self._union_stale:
                 self.rebuild_union()
             default = [self._union]
-        form = [("query", query)]
         # An empty dataset must stay empty: name a graph that holds nothing.
-        for g in default or [META_GRAPH + "#empty"]:
-            form.append(("default-graph-uri", g))
-        for g in named or [META_GRAPH + "#empty"]:
-            form.append(("named-graph-uri", g))
+        default, named = default or [META_GRAPH + "#empty"], named or [META_GRAPH + "#empty"]
+        # The dataset goes into the query as FROM / FROM NAMED: the protocol's parameters
+        # would do the same, but Virtuoso echoes each one as a response header, and past
+        # 100 headers Python's HTTP client gives up.
+        scoped = with_dataset(query, default, named)
+        if scoped is not None:
+            form = [("query", scoped)]
+        else:
+            # the query names its own dataset: the protocol's parameters override it
+            if len(default) + len(named) > 90:
+                raise QueryError("en fråga med egen FROM-klausul kan inte ställas till en server med så många grafer; "
+                                 "ta bort FROM (frågan ser redan planernas grafer)")
+            form = [("query", query)] + [("default-graph-uri", g) for g in default] + \
+                [("named-graph-uri", g) for g in named]
         body = urllib.parse.urlencode(form).encode("utf-8")
         status, ctype, data = self._http.request(
             "POST", self.config["query"], body,
@@ -576,17 +601,17 @@ class RemoteStore:
                     f"INSERT DATA {{ GRAPH <{META_GRAPH}> {{ {g} <{_FINGERPRINT}> {term_to_sparql(Term.literal(fp))} }} }}")
 
     def __len__(self) -> int:
-        dataset = set(self.graphs())
+        dataset = sorted(set(self.graphs()))
         if not dataset:
             return 0
+        query = with_dataset("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+                             [META_GRAPH + "#empty"], dataset)
         status, _, data = self._http.request(
-            "POST", self.config["query"],
-            urllib.parse.urlencode([("query", "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")]
-                                   + [("named-graph-uri", g) for g in sorted(dataset)]).encode(),
+            "POST", self.config["query"], urllib.parse.urlencode([("query", query)]).encode(),
             {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
         if status >= 400:
             raise RemoteError(f"SPARQL-servern svarade {status}: {_error_text(data)}")
-        return sum(int(r["n"].value) for r in parse_results_json(data).rows if r["g"].value in dataset)
+        return sum(int(r["n"].value) for r in parse_results_json(data).rows if r["g"].value in set(dataset))
 
     def close(self) -> None:
         self._http.close()

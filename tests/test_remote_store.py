@@ -23,7 +23,7 @@ from test_synth import concat_separators, rows_as_multiset
 from uvts.graph.paths import DEFAULT_DATA
 from uvts.graph.queries import bind_params, list_queries
 from uvts.graph.remote import (
-    RemoteStore, bind_query, normalise_term, parse_store_url, term_to_sparql, where_group_span,
+    RemoteStore, bind_query, normalise_term, parse_store_url, term_to_sparql, where_group_span, with_dataset,
 )
 from uvts.graph.store import QueryError, Term, open_store
 from virtuoso import virtuoso_server  # noqa: F401  (the session fixture)
@@ -100,6 +100,18 @@ def test_bindings_become_values_and_substitutions_outside_subqueries():
     assert bind_query("SELECT ?x WHERE { ?x ?p '?x' }", {"x": Term.literal("v")}).endswith("\"v\" ?p '?x' }")
     with pytest.raises(QueryError):
         bind_query("SELECT ?x WHERE { ?x ?p ?o }", {"x y": Term.literal("v")})
+
+
+def test_the_dataset_is_written_into_the_query():
+    q = "PREFIX a: <http://a/> SELECT ?s WHERE { ?s ?p ?o }"
+    assert with_dataset(q, ["http://g/u"], ["http://g/1", "http://g/2"]) == (
+        "PREFIX a: <http://a/> SELECT ?s FROM <http://g/u>\nFROM NAMED <http://g/1>\nFROM NAMED <http://g/2>\n"
+        "WHERE { ?s ?p ?o }")
+    assert with_dataset("ASK { ?s ?p ?o }", ["http://g/u"], []) == "ASK FROM <http://g/u>\n{ ?s ?p ?o }"
+    assert with_dataset("SELECT * FROM <http://x/> WHERE { ?s ?p ?o }", ["http://g/u"], []) is None
+    assert with_dataset("DESCRIBE <http://x/>", ["http://g/u"], []) is None
+    with pytest.raises(QueryError):
+        with_dataset(q, ["http://g/u> } #"], [])
 
 
 def test_results_are_normalised_to_the_embedded_forms():
@@ -323,3 +335,34 @@ def test_stores_of_different_plan_sets_on_one_server_stay_apart(remote, national
     q = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/uvts/ontology#ActionPlan> }"
     assert remote.select(q).values() == [{"n": 1}]
     assert national_remote[0].select(q).values() == [{"n": 3}]
+
+
+def test_views_and_report_read_the_same_from_the_server(remote, store):
+    from uvts.visualisations.report_document import build_document
+    from uvts.visualisations.views import read_extras
+
+    assert read_extras(remote) == read_extras(store)
+    doc_remote = build_document(remote, seed=0, date="2024-06-01", charts=False)
+    assert doc_remote == build_document(store, seed=0, date="2024-06-01", charts=False)
+    assert "Umeå" in str(doc_remote)
+
+
+def test_a_dataset_of_many_graphs(virtuoso_server):  # noqa: F811
+    """More than 100 graphs: Virtuoso echoes protocol dataset parameters as headers, one each."""
+    graphs = [f"https://w3id.org/uvts/test/many/{i}" for i in range(130)]
+    store = RemoteStore(virtuoso_server.store_url, graphs=[])
+    for i, g in enumerate(graphs):
+        store.replace_graph(f'<urn:s:{i % 7}> <urn:p> "{i}" .\n<urn:shared> <urn:p> "same" .\n'.encode(), g)
+    assert store.graphs() == sorted(graphs) and len(store) == 260
+    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values() == [{"n": 260}]
+    union = store.rebuild_union()
+    assert union.startswith("urn:x-uvts:union:")
+    assert store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").values() == [{"n": 131}]
+    assert store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").values() == [{"n": 130}]
+    assert sorted(r["o"] for r in store.select("SELECT ?o WHERE { ?s ?p ?o }", graphs=graphs[:1]).values()) == \
+        ["0", "same"]
+    with pytest.raises(QueryError, match="egen FROM"):
+        store.select(f"SELECT * FROM <{graphs[0]}> WHERE {{ ?s ?p ?o }}")
+    for g in graphs:
+        store.drop_graph(g)
+    store.drop_graph(union)
