@@ -314,29 +314,9 @@ async def run_user_sparql(request: Request, text: str, accept: str) -> tuple[str
     Raises :class:`ApiError` with the endpoint's Swedish messages (400 for a bad query,
     503 when the time limit passes or every worker is busy).
     """
-    from .sparql_pool import PoolBusy, QueryTimeout, WorkerCrashed
+    from .sparql import run_in_pool
 
-    pool = getattr(request.app.state, "sparql_pool", None)
-    if pool is None:
-        raise ApiError(503, "SPARQL-slutpunkten är inte igång i den här tjänsten.")
-    settings = request.app.state.settings
-    if not text.strip():
-        raise ApiError(400, "Frågan är tom.")
-    job = {"query": text, "accept": accept, "default_graphs": [], "named_graphs": [], "limit": settings.result_limit}
-    seconds = f"{settings.query_timeout:g}".replace(".", ",")
-    try:
-        reply = await pool.query(job)
-    except QueryTimeout:
-        raise ApiError(503, f"Frågan avbröts: den tog längre tid än tidsgränsen på {seconds} sekunder. Gör frågan "
-                            f"snävare eller lägg till LIMIT.") from None
-    except PoolBusy:
-        raise ApiError(503, "Alla frågeprocesser är upptagna just nu; försök igen om en stund.",
-                       {"Retry-After": "2"}) from None
-    except WorkerCrashed:
-        raise ApiError(500, "Frågeprocessen avslutades oväntat (kanske tog minnet slut). Försök med en snävare "
-                            "fråga.") from None
-    if not reply.get("ok"):
-        raise ApiError(reply["status"], reply["message"])
+    reply = await run_in_pool(request, text, accept)
     body = reply["body"]
     return reply["media_type"], body if isinstance(body, bytes) else str(body).encode("utf-8")
 

@@ -171,18 +171,24 @@ def _seconds(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-async def _run_query(request, text: str, params: dict[str, list[str]]):
-    from .sparql_formats import content_type
+async def run_in_pool(request, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> dict:
+    """Run a query in the worker pool; the worker's reply, or an :class:`ApiError` in Swedish.
+
+    The one place that turns the pool's failures (time limit, all workers busy, a crashed
+    worker) and the worker's own refusals into errors; the pages' SPARQL editor uses it too.
+    """
     from .sparql_pool import PoolBusy, QueryTimeout, WorkerCrashed
 
+    pool = getattr(request.app.state, "sparql_pool", None)
+    if pool is None:
+        raise ApiError(503, "SPARQL-slutpunkten är inte igång i den här tjänsten.")
     settings = request.app.state.settings
     if not text.strip():
         raise ApiError(400, "Frågan är tom.")
-    job = {"query": text, "accept": request.headers.get("accept"),
-           "default_graphs": params.get("default-graph-uri", []), "named_graphs": params.get("named-graph-uri", []),
-           "limit": settings.result_limit}
+    job = {"query": text, "accept": accept, "default_graphs": list(default_graphs),
+           "named_graphs": list(named_graphs), "limit": settings.result_limit}
     try:
-        reply = await request.app.state.sparql_pool.query(job)
+        reply = await pool.query(job)
     except QueryTimeout:
         raise ApiError(503, f"Frågan avbröts: den tog längre tid än tidsgränsen på {_seconds(settings.query_timeout)} "
                             f"sekunder. Gör frågan snävare eller lägg till LIMIT.") from None
@@ -194,6 +200,14 @@ async def _run_query(request, text: str, params: dict[str, list[str]]):
                             "fråga.") from None
     if not reply.get("ok"):
         raise ApiError(reply["status"], reply["message"])
+    return reply
+
+
+async def _run_query(request, text: str, params: dict[str, list[str]]):
+    from .sparql_formats import content_type
+
+    reply = await run_in_pool(request, text, request.headers.get("accept"),
+                              params.get("default-graph-uri", []), params.get("named-graph-uri", []))
     return Response(reply["body"], status_code=200, media_type=content_type(reply["media_type"]),
                     headers={"Vary": "Accept"})
 
