@@ -99,7 +99,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_query(args) -> int:
-    from uvts.graph.queries import format_result, get_query, list_queries, run_saved
+    from uvts.graph.queries import bind_params, format_result, get_query, list_queries
 
     if args.list:
         for q in list_queries():
@@ -118,12 +118,16 @@ def cmd_query(args) -> int:
         params[key.strip()] = value.strip()
     if args.name:
         get_query(args.name)  # fail fast on an unknown name, before opening the store
+    from uvts.graph.plans import plan_scope, select_in_plan
+
     store, _ = open_store_from_args(args)
+    plan_scope(store, args.plan)  # an unknown plan fails here, with its Swedish message
     if args.sparql:
         sparql = Path(args.sparql[1:]).read_text(encoding="utf-8") if args.sparql.startswith("@") else args.sparql
-        result = store.select(sparql, limit=args.limit)
     else:
-        result = run_saved(store, args.name, params, limit=args.limit)
+        saved = get_query(args.name)
+        sparql, bindings = saved.text, bind_params(saved, params)
+    result = select_in_plan(store, sparql, args.plan, None if args.sparql else bindings, limit=args.limit)
     print(format_result(result, args.format))
     return 0
 
@@ -162,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--limit", type=int, default=10000, help="högsta antal rader (standard 10000)")
     p.add_argument("--list", action="store_true", help="lista de sparade frågorna")
+    p.add_argument("--plan", help="bara en plan (id, kommunens namn eller kod); standard: alla planer")
     p.set_defaults(func=cmd_query)
 
     for module_name in COMMAND_MODULES:
@@ -183,6 +188,7 @@ COMMAND_MODULES: list[str] = [
 
 def main(argv: list[str] | None = None) -> int:
     from uvts.graph.errors import DataError
+    from uvts.graph.plans import PlanError
     from uvts.graph.queries import ParamError
     from uvts.graph.store import QueryError
 
@@ -198,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (ParamError, QueryError) as exc:
+    except (ParamError, QueryError, PlanError) as exc:
         _err(str(exc))
         return 1
     except OSError as exc:

@@ -70,3 +70,12 @@ def test_query_list(capsys):
     assert main(["query", "--list"]) == 0
     out = capsys.readouterr().out
     assert "who-works-on" in out and "riskFactor=psykisk-ohalsa" in out
+
+
+def test_query_one_plan_or_all(capsys):
+    assert main(["query", "who-works-on", "--store", "memory", "--plan", "Umeå kommun", "--format", "csv"]) == 0
+    one = capsys.readouterr().out
+    assert main(["query", "who-works-on", "--store", "memory", "--format", "csv"]) == 0
+    assert capsys.readouterr().out == one  # Umeå is the only plan here
+    assert main(["query", "who-works-on", "--store", "memory", "--plan", "skelleftea"]) == 1
+    assert "okänd plan" in capsys.readouterr().err
