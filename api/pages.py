@@ -157,9 +157,7 @@ def _page(request: Request, template: str, catalog: Catalog, active: str | None,
 
 async def _catalog(request: Request) -> Catalog:
     """The catalogue for the page's ``plan`` parameter (every plan when it is absent or empty)."""
-    plan = request.query_params.get("plan") or None
-    catalog = await catalog_for(request, plan)
-    return catalog
+    return await catalog_for(request, request.query_params.get("plan") or None)
 
 
 async def _error_page(request: Request, exc: ApiError, back: dict | None = None,
@@ -168,6 +166,19 @@ async def _error_page(request: Request, exc: ApiError, back: dict | None = None,
     heading = {404: "Sidan finns inte", 422: "Ogiltiga parametrar"}.get(exc.status, "Något gick fel")
     return _page(request, "error.html", catalog, None, status=exc.status, heading=heading, message=exc.message,
                  suggestion=suggestion, back=back or {"href": "/", "text": "Till startsidan"}, title=heading)
+
+
+def _html_errors(handler):
+    """Answer an :class:`ApiError` raised by a page handler with the Swedish error page."""
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, *args, **kwargs):
+        try:
+            return await handler(request, *args, **kwargs)
+        except ApiError as exc:
+            return await _error_page(request, exc)
+
+    return wrapper
 
 
 def _plan_query(catalog: Catalog) -> str:
@@ -405,11 +416,9 @@ def make_router(settings):
     # -- start --
 
     @router.get("/", response_class=HTMLResponse)
+    @_html_errors
     async def start(request: Request):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         from uvts.visualisations.charts import CHART_TITLES
 
         overview = catalog.overview()
@@ -427,11 +436,9 @@ def make_router(settings):
     # -- lists and resources --
 
     def add_kind(kind):
+        @_html_errors
         async def list_page(request: Request):
-            try:
-                catalog = await _catalog(request)
-            except ApiError as exc:
-                return await _error_page(request, exc)
+            catalog = await _catalog(request)
             return _page(request, "list.html", catalog, kind.name, title=kind.plural, kind=kind,
                          items=catalog.records[kind.name], columns=_columns(kind.name),
                          count_text=kind.plural.lower(), api_path=f"/{kind.name}{_plan_query(catalog)}")
@@ -460,11 +467,9 @@ def make_router(settings):
         router.add_api_route(f"/{kind.page}/{{id}}", resource_page, methods=["GET"], response_class=HTMLResponse)
 
     @router.get("/insatser", response_class=HTMLResponse)
+    @_html_errors
     async def interventions_page(request: Request):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         params = request.query_params
         filters, error, status = {}, None, 200
         choices = []
@@ -504,11 +509,9 @@ def make_router(settings):
     # -- network views and charts --
 
     @router.get("/views", response_class=HTMLResponse)
+    @_html_errors
     async def views_index(request: Request):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         from uvts.visualisations.views import view_names
 
         pq = _plan_query(catalog)
@@ -521,11 +524,9 @@ def make_router(settings):
                      groups=[(k, v) for k, v in groups.items() if v])
 
     @router.get("/views/{name}", response_class=HTMLResponse)
+    @_html_errors
     async def view_page(request: Request, name: str):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         from uvts.visualisations.views import view_names
 
         if name not in dict(view_names(catalog.G)):
@@ -550,11 +551,9 @@ def make_router(settings):
     # -- questions: saved queries as forms, and the SPARQL editor --
 
     @router.get("/fragor", response_class=HTMLResponse)
+    @_html_errors
     async def questions(request: Request):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         chosen = request.query_params.get("fraga") or None
         context = {"answer": None, "answer_error": None, "answer_query": None, "answer_json": None,
                    "answer_labels": {}, "chosen": chosen}
@@ -621,11 +620,9 @@ def make_router(settings):
     # -- report --
 
     @router.get("/rapport", response_class=HTMLResponse)
+    @_html_errors
     async def report_page(request: Request):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         pq = _plan_query(catalog)
         formats = [{"href": f"/report.{ext}{pq}", "title": title, "ext": ext, "text": text}
                    for ext, (_, title, text) in REPORT_FORMATS.items()]
@@ -644,11 +641,9 @@ def make_router(settings):
     # -- search --
 
     @router.get("/search", response_class=HTMLResponse)
+    @_html_errors
     async def search_page(request: Request):
-        try:
-            catalog = await _catalog(request)
-        except ApiError as exc:
-            return await _error_page(request, exc)
+        catalog = await _catalog(request)
         q = (request.query_params.get("q") or "")[:200]
         if q and catalog._search_index is None:
             await asyncio.to_thread(catalog.search_index)

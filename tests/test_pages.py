@@ -444,3 +444,11 @@ def test_pages_for_one_plan_among_many(tmp_path):
         page = c.get(sorted(expected)[0])
         assert page.status_code == 200 and "Planens text finns inte i datamappen" in page.text
         assert c.get("/", params={"plan": "Ingenstans"}).status_code == 422
+
+
+@pytest.mark.parametrize("path", ["/", "/riskfaktorer", "/insatser", "/views", "/views/network", "/fragor", "/rapport"])
+def test_an_unknown_plan_gets_the_swedish_error_page(client, path):
+    response = client.get(path, params={"plan": "ingen-sadan-plan"})
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "ingen-sadan-plan" in response.text and "Till startsidan" in response.text
