@@ -50,33 +50,23 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 INDICATED = "<https://w3id.org/uvts/id/level/indikerad>"
-# National aggregate questions (over all plans).
-NATIONAL = {
-    "nat-interventions-per-risk-and-level": P + """
-SELECT ?riskFactor ?level (COUNT(DISTINCT ?i) AS ?n) WHERE {
-  ?i a uvts:Intervention ; uvts:addresses ?riskFactor .
-  OPTIONAL { ?i uvts:preventionLevel ?level }
-} GROUP BY ?riskFactor ?level""",
-    "nat-actors-in-most-municipalities": P + """
-SELECT ?actor (COUNT(DISTINCT ?plan) AS ?plans) WHERE {
-  ?i a uvts:Intervention ; uvts:involves ?actor ; uvts:inPlan ?plan .
-  ?actor a uvts:ExternalActor .
-} GROUP BY ?actor ORDER BY DESC(?plans) ?actor""",
-    "nat-budget-per-municipality": P + """
-SELECT ?municipality (SUM(?amount) AS ?budget) WHERE {
-  ?plan a uvts:ActionPlan ; uvts:municipality ?municipality .
-  ?d a uvts:Department ; uvts:inPlan ?plan ; uvts:budgetAddition ?amount .
-} GROUP BY ?municipality""",
-    "nat-gaps-indicated-minus": P + """
+# The saved queries that answer national aggregate questions (counts and sums over all plans);
+# the other saved queries list rows, and over all plans they are measured as listings.
+NATIONAL_AGGREGATES = ("coverage-risk-level", "budget-by-risk-factor", "actors-by-category", "budget-by-municipality",
+                       "actors-across-municipalities", "gaps-by-municipality", "risk-factors-without-level")
+# The gap question of gaps-by-municipality written plainly, in two forms, to show how much the form of
+# a query matters (measured, reported, outside the targets).
+FORMS = {
+    "gaps-plain-minus": P + """
 SELECT ?plan ?riskFactor WHERE {
   ?plan a uvts:ActionPlan .
-  { SELECT DISTINCT ?riskFactor WHERE { ?riskFactor a uvts:RiskFactor } }
+  ?riskFactor a uvts:RiskFactor .
   MINUS { ?i uvts:inPlan ?plan ; uvts:addresses ?riskFactor ; uvts:preventionLevel %s }
 }""" % INDICATED,
-    "nat-gaps-indicated-not-exists": P + """
+    "gaps-plain-not-exists": P + """
 SELECT ?plan ?riskFactor WHERE {
   ?plan a uvts:ActionPlan .
-  { SELECT DISTINCT ?riskFactor WHERE { ?riskFactor a uvts:RiskFactor } }
+  ?riskFactor a uvts:RiskFactor .
   FILTER NOT EXISTS { ?i uvts:inPlan ?plan ; uvts:addresses ?riskFactor ; uvts:preventionLevel %s }
 }""" % INDICATED,
 }
@@ -168,8 +158,8 @@ def worker(spec: dict) -> dict:
             b = bind_params(q, {})
             queries[f"plan-M:{name}"] = _p50(lambda q=q, b=b: store.select(q.text, b, graphs=scope), repeat, limit)
     if spec["size"] > 1:
-        for name, text in NATIONAL.items():
-            queries[f"nat:{name}"] = _p50(lambda text=text: store.select(text), repeat, limit)
+        for name, text in FORMS.items():
+            queries[f"form:{name}"] = _p50(lambda text=text: store.select(text), repeat, limit)
     analyses = {}
     t, _ = _timed(lambda: run_all(store, seed=0, plan=UMEA_PLAN), spec["analyses_timeout"])
     analyses["plan"] = t
@@ -294,7 +284,14 @@ def _ms(entry: dict | None) -> str:
     return f"{entry['p50'] * 1000:.1f}"
 
 
-SLOW_FORM = "nat:nat-gaps-indicated-not-exists"  # measured to show how much the form of a query matters
+def group(key: str) -> str | None:
+    """Which group of the table a measured query belongs to (``None``: a form shown outside the targets)."""
+    kind, _, name = key.partition(":")
+    if kind in ("plan", "plan-M"):
+        return "plan"
+    if kind == "nat":
+        return "aggregate" if name in NATIONAL_AGGREGATES else "listing"
+    return None
 
 
 def _msu(entry: dict | None) -> str:
@@ -302,36 +299,21 @@ def _msu(entry: dict | None) -> str:
     return text if text.startswith(">") or text == "–" else text + " ms"
 
 
-def _worst(result: dict, prefix: str) -> dict | None:
-    entries = [v for k, v in result.get("queries", {}).items() if k.startswith(prefix) and k != SLOW_FORM]
-    if not entries:
-        return None
-    if any(e.get("p50") is None for e in entries):
-        return next(e for e in entries if e.get("p50") is None)
-    return max(entries, key=lambda e: e["p50"])
+def _entries(result: dict, which: str) -> list[dict]:
+    return [v for k, v in result.get("queries", {}).items() if group(k) == which]
 
 
-def _median_of(result: dict, prefix: str) -> float | None:
-    vals = [v["p50"] for k, v in result.get("queries", {}).items()
-            if k.startswith(prefix) and k != SLOW_FORM and v.get("p50") is not None]
-    return statistics.median(vals) if vals else None
-
-
-def _saved_national(result: dict) -> dict:
-    return {k: v for k, v in result.get("queries", {}).items() if k.startswith("nat:") and not k.startswith("nat:nat-")}
-
-
-def _median_saved(result: dict) -> float | None:
-    vals = [v["p50"] for v in _saved_national(result).values() if v.get("p50") is not None]
-    return statistics.median(vals) if vals else None
-
-
-def _worst_saved(result: dict) -> dict | None:
-    entries = list(_saved_national(result).values())
+def _worst(result: dict, which: str) -> dict | None:
+    entries = _entries(result, which)
     if not entries:
         return None
     timed_out = [e for e in entries if e.get("p50") is None]
     return timed_out[0] if timed_out else max(entries, key=lambda e: e["p50"])
+
+
+def _median_of(result: dict, which: str) -> float | None:
+    vals = [e["p50"] for e in _entries(result, which) if e.get("p50") is not None]
+    return statistics.median(vals) if vals else None
 
 
 def _mb(b) -> str:
@@ -355,7 +337,7 @@ def report(run: dict) -> str:
            f"{run['args']['analyses_timeout']:.0f} s. \"per plan\" queries are scoped to one plan's graph "
            "(and the ontology); \"national\" ones see all plans." + (f" {run['note']}" if run.get("note") else ""), ""]
     out.append("| plans | triples (in the graphs / distinct) | store | load s | per-plan p50 ms (median / worst) "
-               "| national aggregates p50 ms (median / worst) | saved queries over all plans p50 ms (median / worst) "
+               "| national aggregates p50 ms (median / worst) | listings over all plans p50 ms (median / worst) "
                "| analyses, 1 plan s | analyses, nation s | peak MB |")
     out.append("|---|---|---|---|---|---|---|---|---|---|")
     for prep in run["sizes"]:
@@ -370,13 +352,13 @@ def report(run: dict) -> str:
             if "error" in r:
                 out.append(f"| {name} | – | {STORE_NAMES[r['store']]} | failed: {' '.join(r['error'])[:80]} ||||||| ")
                 continue
-            med_p, med_n, med_s = _median_of(r, "plan"), _median_of(r, "nat:nat-"), _median_of(r, "nat:")
+            med_p, med_n, med_s = _median_of(r, "plan"), _median_of(r, "aggregate"), _median_of(r, "listing")
             peak = _mb(r["peak_bytes"]) + (f" + server {_mb(r['server_peak_bytes'])}" if r.get("server_peak_bytes") else "")
             out.append(
                 f"| {name} | {count} | {STORE_NAMES[r['store']]} | {_s(r['load_s'])} | "
                 f"{'–' if med_p is None else f'{med_p * 1000:.1f}'} / {_ms(_worst(r, 'plan'))} | "
-                f"{'–' if med_n is None else f'{med_n * 1000:.1f}'} / {_ms(_worst(r, 'nat:nat-'))} | "
-                f"{'–' if med_s is None else f'{_median_saved(r) * 1000:.1f}'} / {_ms(_worst_saved(r))} | "
+                f"{'–' if med_n is None else f'{med_n * 1000:.1f}'} / {_ms(_worst(r, 'aggregate'))} | "
+                f"{'–' if med_s is None else f'{med_s * 1000:.1f}'} / {_ms(_worst(r, 'listing'))} | "
                 f"{_s(r['analyses_s'].get('plan'))} | {_s(r['analyses_s'].get('nation'))} | {peak} |")
     out.append("")
     out.append("Reading and checking the YAML (the same for every store): " + "; ".join(
@@ -410,27 +392,28 @@ def targets(run: dict, big: int) -> str:
     def check(ok, text):
         lines.append(f"- {'met' if ok else '**not met**'}: {text}")
 
-    wp, wn, ws = _worst(emb, "plan"), _worst(emb, "nat:nat-"), _worst_saved(emb)
+    wp, wn, ws = _worst(emb, "plan"), _worst(emb, "aggregate"), _worst(emb, "listing")
+    q = emb["queries"]
     if wp:
         check(wp.get("p50") is not None and wp["p50"] <= 0.010, f"per-plan questions (every saved query scoped to one "
               f"plan) ≤ 10 ms p50 on the embedded store (worst {_msu(wp)})")
     if wn:
-        check(wn.get("p50") is not None and wn["p50"] <= 0.200, f"national aggregate questions ≤ 200 ms p50 on the "
-              f"embedded store (worst {_msu(wn)}; the FILTER NOT EXISTS form of the gap question, kept to show the "
-              f"cost of the form, took {_msu(emb['queries'].get(SLOW_FORM))} against "
-              f"{_msu(emb['queries'].get('nat:nat-gaps-indicated-minus'))} with MINUS)")
+        check(wn.get("p50") is not None and wn["p50"] <= 0.200, f"national aggregate questions (the saved queries "
+              f"{', '.join(f'`{n}`' for n in NATIONAL_AGGREGATES)} over all plans) ≤ 200 ms p50 on the embedded store "
+              f"(worst {_msu(wn)}; the gap question written plainly took {_msu(q.get('form:gaps-plain-minus'))} with "
+              f"MINUS and {_msu(q.get('form:gaps-plain-not-exists'))} with FILTER NOT EXISTS, against "
+              f"{_msu(q.get('nat:gaps-by-municipality'))} as saved)")
     if ws:
-        check(ws.get("p50") is not None and ws["p50"] <= 0.200, f"the saved queries (written for one plan) run over "
-              f"all plans ≤ 200 ms p50 on the embedded store (worst {_msu(ws)})")
+        check(ws.get("p50") is not None and ws["p50"] <= 0.200, f"not a stated target: the other saved queries, which "
+              f"list rows, run over all plans ≤ 200 ms p50 on the embedded store (worst {_msu(ws)})")
     if rd:
-        groups = {"per-plan questions": lambda k: k.startswith("plan"),
-                  "national aggregate questions": lambda k: k.startswith("nat:nat-") and k != SLOW_FORM,
-                  "saved queries over all plans": lambda k: k.startswith("nat:") and not k.startswith("nat:nat-")}
-        for label, member in groups.items():
+        groups = {"per-plan questions": "plan", "national aggregate questions": "aggregate",
+                  "saved queries listing rows over all plans": "listing"}
+        for label, which in groups.items():
             ratios = []
             for k, e in emb["queries"].items():
                 r = rd["queries"].get(k)
-                if member(k) and e.get("p50") and r:
+                if group(k) == which and e.get("p50") and r:
                     ratios.append((r["timeout"] if r.get("p50") is None else r["p50"]) / e["p50"])
             if ratios:
                 check(min(ratios) >= 10, f"{label} each ≥ 10× faster on the embedded store than on rdflib's memory store "
