@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/virtuoso.py starts the server
 UMEA_PLAN = "https://w3id.org/uvts/id/plan/umea-uvts-2024-2026"
 ONTOLOGY_GRAPH = "https://w3id.org/uvts/ontology"
 DOC = ROOT / "docs" / "many-plans.md"
+README = ROOT / "README.md"  # gets the summary table and the targets
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 P = """PREFIX uvts: <https://w3id.org/uvts/ontology#>
@@ -328,7 +329,8 @@ STORE_NAMES = {"oxigraph": "embedded (pyoxigraph, disk)", "rdflib": "rdflib memo
 SIZE_NAMES = {1: "Umeå (1 plan)"}
 
 
-def report(run: dict) -> str:
+def report(run: dict, summary: bool = False) -> str:
+    """The whole report (docs/many-plans.md), or with ``summary`` the table and targets only (README)."""
     m = run["machine"]
     out = [f"Measured {run['date']} by `benchmarks/bench_stores.py` on {m['nproc']} × {m['cpu']}, "
            f"{m['memory']} memory, {m['os']}; Python {m['python']}, pyoxigraph {m['pyoxigraph']}, rdflib {m['rdflib']}, "
@@ -366,6 +368,8 @@ def report(run: dict) -> str:
         f"{p['build_s']:.1f} s ({p['interventions']} interventions)" for p in run["sizes"]) + ".")
     big = max(p["size"] for p in run["sizes"])
     res = {r["store"]: r for r in run["results"] if r["size"] == big and "error" not in r}
+    if summary:
+        return "\n".join(out + ["", targets(run, big)])
     if res:
         out += ["", f"Every query at {SIZE_NAMES.get(big, f'{big} plans')} (p50 ms; ratio = rdflib / embedded):", "",
                 "| query | " + " | ".join(STORE_NAMES[s] for s in res) + " | ratio |",
@@ -451,13 +455,16 @@ def main(argv=None) -> int:
     ap.add_argument("--workdir", help="folder for plans, N-Triples and stores (default: a temporary one)")
     ap.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "bench_stores.json"))
     ap.add_argument("--no-docs", action="store_true", help="do not write the table into docs/many-plans.md")
+    ap.add_argument("--note", default="", help="a sentence for the report on how the run went (load, re-runs)")
     ap.add_argument("--report-only", metavar="JSON", help="write the report of an earlier run's JSON, measure nothing")
     args = ap.parse_args(argv)
     if args.report_only:
-        text = report(json.loads(Path(args.report_only).read_text(encoding="utf-8")))
+        run = json.loads(Path(args.report_only).read_text(encoding="utf-8"))
+        text = report(run)
         print(text)
         if not args.no_docs:
             write_doc(text)
+            write_doc(report(run, summary=True), README)
         return 0
     if args.worker:
         spec = json.loads(Path(args.worker).read_text(encoding="utf-8"))
@@ -465,7 +472,8 @@ def main(argv=None) -> int:
         return 0
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="uvts-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    run = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "args": vars(args), "sizes": [], "results": []}
+    run = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "args": vars(args), "sizes": [], "results": [],
+           "note": args.note}
     for size in [int(s) for s in args.sizes.split(",")]:
         prep = prepare(size, args.seed, workdir)
         run["sizes"].append({k: v for k, v in prep.items() if k != "graphs"})
@@ -484,6 +492,7 @@ def main(argv=None) -> int:
     print(text)
     if not args.no_docs:
         write_doc(text)
+        write_doc(report(run, summary=True), README)
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
