@@ -173,7 +173,7 @@ class Resource(BaseModel):
     alt_labels: list[str]
     definition: Optional[str]
     definition_en: Optional[str]
-    notes: list[str] = Field(description="kodningsanteckningar (engelska)")
+    notes: list[str] = Field(description="kodningsanteckningar: hur en tvetydig passage i planen lästes")
     plans: list[str]
     path: str
     page: str

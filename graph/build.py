@@ -78,7 +78,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((s, PROV.wasDerivedFrom, doc))
         g.add((s, UVTS.inPlan, doc))
         if note:
-            g.add((s, SKOS.editorialNote, Literal(note, lang="en")))
+            g.add((s, SKOS.editorialNote, Literal(note, lang="sv")))
 
     g.add((doc, RDF.type, UVTS.ActionPlan))
     g.add((doc, RDF.type, PROV.Entity))
@@ -93,7 +93,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
     if p.stated_total_budget is not None:
         g.add((doc, UVTS.statedTotalBudget, _decimal(p.stated_total_budget)))
     if p.note:
-        g.add((doc, SKOS.editorialNote, Literal(p.note, lang="en")))
+        g.add((doc, SKOS.editorialNote, Literal(p.note, lang="sv")))
 
     g.add((muni, RDF.type, UVTS.Municipality))
     g.add((muni, RDF.type, ORG.FormalOrganization))

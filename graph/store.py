@@ -140,20 +140,6 @@ def _ox_term(t) -> Term:
     return Term("literal", t.value, None if lang else t.datatype.value, lang)
 
 
-def _to_ox(t: Term):
-    import pyoxigraph as ox
-
-    if t.kind == "uri":
-        return ox.NamedNode(t.value)
-    if t.kind == "bnode":
-        return ox.BlankNode(t.value)
-    if t.lang:
-        return ox.Literal(t.value, language=t.lang)
-    if t.datatype:
-        return ox.Literal(t.value, datatype=ox.NamedNode(t.datatype))
-    return ox.Literal(t.value)
-
-
 class OxigraphStore:
     """The embedded default: pyoxigraph, in memory or persisted to a folder.
 
@@ -213,7 +199,12 @@ class OxigraphStore:
     def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         import pyoxigraph as ox
 
-        subs = {ox.Variable(k): _to_ox(v) for k, v in (bindings or {}).items()}
+        if bindings:
+            # Written into the query as checked, escaped terms rather than given to pyoxigraph's
+            # substitutions, which bind only after the query is planned (see uvts.graph.sparqltext).
+            from .sparqltext import bind_query
+
+            query = bind_query(query, bindings)
         if graphs is not None:
             scope = [ox.NamedNode(g) for g in graphs]
             dataset = {"default_graph": scope, "named_graphs": scope}
@@ -224,7 +215,7 @@ class OxigraphStore:
         else:
             dataset = {"use_default_graph_as_union": True}
         try:
-            return self._store.query(query, substitutions=subs or None, **dataset)
+            return self._store.query(query, **dataset)
         except SyntaxError as exc:
             raise QueryError(str(exc)) from None
         except (OSError, ValueError, RuntimeError) as exc:

@@ -356,8 +356,8 @@ def synth_plan(index: int, seed: int = 0, shared: dict | None = None) -> dict:
         "source": f"{m}-2024-2026.txt",
         "source_line_count": line_count,
         "lines": f"1-{line_count}",
-        "note": f"Synthetic plan made by uvts synth (seed {seed}, municipality {index + 1}); "
-                f"not a real municipality's plan. Header lines {header}.",
+        "note": f"Syntetisk plan skapad av uvts synth (seed {seed}, kommun {index + 1}); "
+                f"inte en verklig kommuns plan. Inledningen står på raderna {header}.",
     }
     return {"plan.yaml": plan, **concepts, "actors.yaml": actors, "forums.yaml": forums, "places.yaml": places,
             "departments": departments}

@@ -126,7 +126,7 @@ def read_extras(store, plan: str | None = None) -> dict[str, dict]:
 PREFIX skos: <{ns.SKOS}>
 SELECT DISTINCT ?s ?p ?o WHERE {{
   VALUES ?p {{ uvts:sourceLines skos:editorialNote skos:definition }}
-  ?s ?p ?o . FILTER(isLiteral(?o) && (lang(?o) = "" || langMatches(lang(?o), "sv") || ?p = skos:editorialNote))
+  ?s ?p ?o . FILTER(isLiteral(?o) && (lang(?o) = "" || langMatches(lang(?o), "sv")))
 }}"""
     if plan is None:
         rows = store.select(query).rows
