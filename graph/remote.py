@@ -45,7 +45,7 @@ from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from typing import Sequence
 
 from . import namespaces as ns
-from .sparqltext import _check_iri, bind_query, query_form, term_to_sparql, where_group_span, with_dataset
+from .sparqltext import _ESCAPES, _check_iri, bind_query, query_form, term_to_sparql, where_group_span, with_dataset
 from .store import UNION_GRAPH, QueryError, SelectResult, Term
 
 __all__ = ["RemoteStore", "RemoteError", "parse_store_url", "is_remote_kind", "term_to_sparql", "bind_query",

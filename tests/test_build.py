@@ -74,3 +74,14 @@ def test_no_blank_nodes_in_data(plan):
 
     g = build_graph([plan], with_ontology=True)
     assert not any(isinstance(t, BNode) for triple in g for t in triple)
+
+
+def test_encoders_notes_are_swedish_and_tagged_so(plan):
+    """The notes are shown to the users (pages, tooltips), so they are written in Swedish."""
+    from rdflib.namespace import SKOS
+
+    notes = [o for _, _, o in build_graph([plan]).triples((None, SKOS.editorialNote, None))]
+    assert len(notes) > 100
+    assert {n.language for n in notes} == {"sv"}
+    english = [str(n) for n in notes if any(w in f" {n} " for w in (" the ", " is read as ", " line "))]
+    assert not english, english[:3]

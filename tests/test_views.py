@@ -220,7 +220,7 @@ def test_tooltips_carry_details_and_source_lines(G, extras):
     assert rows["Preventionsnivå"] == ["Selektiv"]
     assert "Psykisk ohälsa" in rows["Riskfaktorer"]
     assert "Positiv effekt på psykisk hälsa." in rows["Mål"]
-    assert "Kulturskolan is part of Kultur itself" in rows["Anteckning"][0]
+    assert "Kulturskolan är en del av Kultur" in rows["Anteckning"][0]
     assert rows["IRI"] == ns.iri("intervention", "kultur-1")
 
 
