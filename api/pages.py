@@ -22,7 +22,7 @@ are served from ``/static``), and a Content-Security-Policy header says so to th
 =================================  ====================================================
 
 Pages take an optional ``plan`` (as the REST API does). The data comes from the same
-catalogue as the REST resources (:mod:`uvts.api.rest`); user-written SPARQL runs in the
+catalogue as the REST resources (:mod:`uvts.api.catalog`); user-written SPARQL runs in the
 SPARQL endpoint's worker processes, never in the server process.
 """
 
@@ -41,8 +41,8 @@ from starlette.responses import HTMLResponse, Response
 from uvts.graph import namespaces as ns
 
 from .errors import ApiError
-from .rest import (KINDS, Catalog, catalog_for, catalogs, filter_interventions, resolve_filter,
-                   saved_query_results)
+from .catalog import (KINDS, Catalog, catalog_for, catalogs, filter_interventions, resolve_filter,
+                      saved_query_results)
 
 __all__ = ["make_router", "lifespan", "NAV", "TEMPLATES", "STATIC", "CSP", "render", "REPORT_FORMATS",
            "SHOWN_ROWS"]

@@ -17,11 +17,12 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from uvts.api import pages, rest
+from uvts.api import pages
 from uvts.api.app import create_app
+from uvts.api.catalog import KINDS, catalogs
 from uvts.api.settings import Settings
 
-PAGE_KINDS = {k.page: k for k in rest.KINDS.values()}
+PAGE_KINDS = {k.page: k for k in KINDS.values()}
 ENGLISH_UI = ("Not Found", "Internal Server Error", "Submit", "Search results", "Home")
 
 
@@ -156,7 +157,7 @@ def test_every_resource_page_and_every_link_from_it_loads(client, plan):
     seen: dict[str, int] = {}
     plan_lines = plan.source_text
     total = 0
-    for kind in rest.KINDS.values():
+    for kind in KINDS.values():
         for item in client.get(f"/{kind.name}").json()["items"]:
             total += 1
             response = client.get(item["page"])
@@ -347,7 +348,7 @@ def test_report_pdf_download_is_wired_to_the_report(client, monkeypatch):
         return b"%PDF-1.7 fake", "application/pdf", f"samverkanskartlaggning-{date.isoformat()}.pdf"
 
     monkeypatch.setattr(client.app.state, "report_runner", fake, raising=False)
-    catalog = rest.catalogs(client.app).get(None)
+    catalog = catalogs(client.app).get(None)
     from collections import OrderedDict
 
     monkeypatch.setattr(catalog, "_page_memo", OrderedDict(), raising=False)

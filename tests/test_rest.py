@@ -13,8 +13,9 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from uvts.api import rest
 from uvts.api.app import create_app
+from uvts.api.catalog import KINDS
+from uvts.api.models import DETAIL_MODELS
 from uvts.api.settings import Settings
 from uvts.graph import namespaces as ns
 from uvts.graph.analyses import run_all
@@ -54,12 +55,12 @@ def count_of(store, typ: str) -> int:
 # --- lists and resources ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", sorted(rest.KINDS))
+@pytest.mark.parametrize("kind", sorted(KINDS))
 def test_each_list_has_every_resource_of_its_kind(client, store, kind):
     body = client.get(f"/{kind}").json()
     assert body["kind"] == kind and body["plan"] is None
-    assert body["count"] == len(body["items"]) == count_of(store, rest.KINDS[kind].node_type)
-    segment = rest.KINDS[kind].segment
+    assert body["count"] == len(body["items"]) == count_of(store, KINDS[kind].node_type)
+    segment = KINDS[kind].segment
     for item in body["items"]:
         assert item["iri"] == ns.iri(segment if segment != "base-mission" else "base-mission", item["id"])
         assert item["path"] == f"/{kind}/{item['id']}"
@@ -132,7 +133,7 @@ def test_every_resource_and_every_link_resolves(client):
     """Crawl: each list item's detail answers 200 and validates; every link's path answers 200."""
     seen: set[str] = set()
     to_check: set[str] = set()
-    for kind, model in rest.DETAIL_MODELS.items():
+    for kind, model in DETAIL_MODELS.items():
         for item in client.get(f"/{kind}").json()["items"]:
             r = client.get(item["path"])
             assert r.status_code == 200, item["path"]
@@ -347,7 +348,7 @@ def test_search_finds_nothing_for_nonsense(client):
 def test_openapi_schema_is_precise(client):
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]
-    for kind in rest.KINDS:
+    for kind in KINDS:
         assert f"/{kind}" in paths and f"/{kind}/{{id}}" in paths
     for path in ("/risk-factors/{id}/actors", "/analyses", "/analyses/{name}", "/queries", "/api/search", "/plans",
                  "/queries/who-works-on/results"):
