@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from uvts.graph import namespaces as ns
+from uvts.graph.project import TYPE_LABELS
 
 from .errors import ApiError
 from .models import DETAIL_MODELS, AnalysisResult, QueryResults, WhoWorksOn
@@ -57,8 +58,6 @@ _KIND_OF_TYPE = {k.node_type: k for k in KINDS.values()}
 LEVEL_ORDER = ("universell", "selektiv", "indikerad")
 ROLE_LABELS = {"ansvarig": "ansvarig", "medverkande": "medverkande"}
 PLACE_KIND_LABELS = {"area": "område", "school": "skola", "building": "byggnad"}
-TYPE_LABELS = {"Department": "Förvaltning", "ExternalActor": "Extern aktör", "CollaborationForum": "Samverkansforum",
-               "Intervention": "Insats", "BaseMission": "Grunduppdrag"}
 
 # --- the plan texts -------------------------------------------------------------------------------------
 
@@ -719,13 +718,9 @@ def cell(catalog: Catalog, term) -> dict:
 
 def saved_query_results(catalog: Catalog, name: str, values: dict[str, str], limit: int | None) -> dict:
     """Run a saved query for the REST API and the pages: a :class:`QueryResults` as a dict."""
-    from uvts.graph.queries import ParamError, get_query
     from uvts.graph.store import QueryError
 
-    try:
-        query = get_query(name)
-    except ParamError as exc:
-        raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{_hint_of(exc, name)}.") from None
+    query = get_saved_query(name)
     params = _check_param_values(catalog, query, values)
     try:
         result = run_saved_query(catalog.store, name, params, catalog.plan, limit=limit)
@@ -736,7 +731,13 @@ def saved_query_results(catalog: Catalog, name: str, values: dict[str, str], lim
                                         "count": len(rows), "rows": rows}).model_dump(mode="json")
 
 
-def _hint_of(exc, name: str) -> str:
-    text = str(exc)
-    marker = f"'{name}'"
-    return text.split(marker, 1)[1] if marker in text else ""
+def get_saved_query(name: str):
+    """The saved query ``name``, or a 404 in Swedish that suggests a near name."""
+    from uvts.graph.queries import ParamError, get_query
+
+    try:
+        return get_query(name)
+    except ParamError as exc:
+        text, marker = str(exc), f"'{name}'"
+        hint = text.split(marker, 1)[1] if marker in text else ""
+        raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{hint}.") from None

@@ -36,7 +36,7 @@ from typing import Any, Optional
 
 from starlette.requests import Request
 
-from .catalog import (KINDS, Kind, _hint_of, catalog_for, catalogs, filter_interventions, query_info,
+from .catalog import (KINDS, Kind, catalog_for, catalogs, filter_interventions, get_saved_query, query_info,
                       resolve_filter, saved_query_results)
 from .errors import ApiError
 from .models import (DETAIL_MODELS, AnalysisIndex, AnalysisInfo, AnalysisResult, ErrorBody, InterventionList,
@@ -198,12 +198,7 @@ def make_router(settings):
     @router.get("/queries/{name}", response_model=SavedQueryOut, tags=["Sparade frågor"], operation_id="get_query",
                 summary="En sparad fråga, med sin SPARQL-text", responses=_errors(404, 422))
     async def query(name: str = Path(..., max_length=100)):
-        from uvts.graph.queries import ParamError, get_query
-
-        try:
-            q = get_query(name)
-        except ParamError as exc:
-            raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{_hint_of(exc, name)}.") from None
+        q = get_saved_query(name)
         return SavedQueryOut.model_validate({**query_info(q), "text": q.text})
 
     def add_results(q):
@@ -233,12 +228,7 @@ def make_router(settings):
     @router.get("/queries/{name}/results", response_model=QueryResults, tags=["Sparade frågor"],
                 operation_id="run_unknown_query", include_in_schema=False)
     async def unknown_results(name: str):
-        from uvts.graph.queries import ParamError, get_query
-
-        try:
-            get_query(name)
-        except ParamError as exc:
-            raise ApiError(404, f"Det finns ingen sparad fråga '{name}'{_hint_of(exc, name)}.") from None
+        get_saved_query(name)
         raise ApiError(404, f"Den sparade frågan '{name}' lades till efter att tjänsten startade; starta om tjänsten.")
 
     # -- search --

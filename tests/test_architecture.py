@@ -42,6 +42,20 @@ def test_import_direction(layer):
     assert offenders == []
 
 
+# Inside the API: response models <- catalogue <- REST router / pages <- app.
+API_FORBIDDEN = {
+    "models.py": ("uvts.api.catalog", "uvts.api.rest", "uvts.api.pages", "uvts.api.app"),
+    "catalog.py": ("uvts.api.rest", "uvts.api.pages", "uvts.api.app"),
+    "rest.py": ("uvts.api.pages", "uvts.api.app"),
+}
+
+
+@pytest.mark.parametrize("module", sorted(API_FORBIDDEN))
+def test_api_modules_import_one_way(module):
+    names = _imports(ROOT / "api" / module)
+    assert not [n for n in names if any(n == f or n.startswith(f + ".") for f in API_FORBIDDEN[module])]
+
+
 def test_query_does_not_load_heavy_libraries():
     """A saved query must not pay for FastAPI, pyvis, matplotlib, NetworkX or pySHACL."""
     code = ("import sys, uvts.api.cli as c; c.build_parser(); "
