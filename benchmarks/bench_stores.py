@@ -420,7 +420,8 @@ def targets(run: dict, big: int) -> str:
                 if group(k) == which and e.get("p50") and r:
                     ratios.append((r["timeout"] if r.get("p50") is None else r["p50"]) / e["p50"])
             if ratios:
-                check(min(ratios) >= 10, f"{label} each ≥ 10× faster on the embedded store than on rdflib's memory store "
+                stated = "" if which != "listing" else "not a stated target: "
+                check(min(ratios) >= 10, f"{stated}{label} each ≥ 10× faster on the embedded store than on rdflib's memory store "
                       f"(lowest ratio {min(ratios):.1f}×, median {statistics.median(ratios):.0f}×; a cut-off rdflib "
                       f"query counts at its cut-off time)")
     a = emb["analyses_s"]
