@@ -17,16 +17,9 @@ from pathlib import Path
 __all__ = ["main", "build_parser", "COMMAND_MODULES", "open_store_from_args", "data_dirs_from_args"]
 
 
-def _default_data() -> list[Path]:
-    from uvts.graph.paths import DEFAULT_DATA
-
-    env = os.environ.get("UVTS_DATA")
-    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
-
-
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", metavar="MAPP", type=Path,
-                   help="planmapp med plan.yaml (kan anges flera gånger; standard: repots data/)")
+                   help="planmapp med plan.yaml, eller en mapp med planmappar (kan anges flera gånger; standard: repots data/)")
     p.add_argument("--store", default=os.environ.get("UVTS_STORE", "oxigraph"),
                    help="lagring: oxigraph (inbäddad, standard), memory, rdflib, eller sparql+http://värd/sparql")
     p.add_argument("--rebuild", action="store_true", help="bygg om den inbäddade lagringen även om data är oförändrad")
@@ -37,8 +30,11 @@ def _err(msg: str) -> None:
 
 
 def data_dirs_from_args(args) -> list[Path]:
-    """The plan folders a command works on (``--data``, ``UVTS_DATA`` or the repository's data/)."""
-    return args.data or _default_data()
+    """The plan folders a command works on (``--data``, ``UVTS_DATA`` or the repository's data/);
+    a folder of plan folders stands for each of them."""
+    from uvts.graph.paths import data_dirs
+
+    return data_dirs(args.data)
 
 
 def open_store_from_args(args, plans=None):

@@ -80,10 +80,11 @@ class Settings:
     # --- derived values ---------------------------------------------------------------
 
     def data_dirs(self) -> list[Path]:
-        """The plan folders: the configured ones, or the repository's data/."""
-        from uvts.graph.paths import DEFAULT_DATA
+        """The plan folders: the configured ones (a folder of plan folders stands for each of
+        them), or the repository's data/."""
+        from uvts.graph.paths import DEFAULT_DATA, plan_folders
 
-        return list(self.data) or [DEFAULT_DATA]
+        return plan_folders(list(self.data) or [DEFAULT_DATA])
 
     def embedded_store_path(self) -> Path:
         """Where the embedded (pyoxigraph) store lives on disk."""

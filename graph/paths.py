@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_files", "SHARED_FILES", "ROOT", "DEFAULT_DATA", "ONTOLOGY_DIR", "QUERIES_DIR", "ONTOLOGY_FILE", "SHAPES_FILE", "state_dir"]
+__all__ = ["data_files", "SHARED_FILES", "ROOT", "DEFAULT_DATA", "ONTOLOGY_DIR", "QUERIES_DIR", "ONTOLOGY_FILE", "SHAPES_FILE", "state_dir",
+           "plan_folders", "data_dirs"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "data"
@@ -29,6 +30,29 @@ SHARED_FILES = {
     "forums": "forums.yaml",
     "places": "places.yaml",
 }
+
+
+def plan_folders(folders) -> list[Path]:
+    """The plan folders meant by ``--data``: each folder with a ``plan.yaml`` as it is, and a
+    folder of plan folders (such as ``uvts synth`` writes) as its subfolders that have one,
+    sorted. Anything else is kept, so that loading it reports what is missing."""
+    out: list[Path] = []
+    for folder in map(Path, folders):
+        if not (folder / "plan.yaml").exists() and folder.is_dir():
+            subs = sorted(p for p in folder.iterdir() if (p / "plan.yaml").is_file())
+            if subs:
+                out.extend(subs)
+                continue
+        out.append(folder)
+    return out
+
+
+def data_dirs(given=None) -> list[Path]:
+    """The plan folders a command works on: ``given`` (``--data``), else ``UVTS_DATA``
+    (separated by ``os.pathsep``), else the repository's data/; see :func:`plan_folders`."""
+    env = os.environ.get("UVTS_DATA")
+    chosen = list(given) if given else ([Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA])
+    return plan_folders(chosen)
 
 
 def data_files(folder: str | Path) -> list[Path]:

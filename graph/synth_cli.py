@@ -7,7 +7,6 @@ store is opened with :func:`uvts.graph.store.open_store` from the common options
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,12 +14,9 @@ __all__ = ["add_commands", "cmd_synth", "cmd_plans"]
 
 
 def _data_dirs(args) -> list[Path]:
-    from .paths import DEFAULT_DATA
+    from .paths import data_dirs
 
-    if getattr(args, "data", None):
-        return list(args.data)
-    env = os.environ.get("UVTS_DATA")
-    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
+    return data_dirs(getattr(args, "data", None))
 
 
 def cmd_synth(args) -> int:
@@ -41,7 +37,8 @@ def cmd_synth(args) -> int:
     folders = write_plans(out, args.municipalities, seed=args.seed, shared_from=shared_from)
     print(f"Skrev {len(folders)} syntetiska planer (frö {args.seed}) till {out}/.")
     example = " ".join(f"--data {f}" for f in folders[:2])
-    print(f"Varje undermapp är en planmapp: uvts validate {example}{' …' if len(folders) > 2 else ''}")
+    print(f"Varje undermapp är en planmapp: uvts validate {example}{' …' if len(folders) > 2 else ''}, "
+          f"eller alla på en gång: uvts validate --data {out}")
     return 0
 
 

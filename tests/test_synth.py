@@ -349,3 +349,21 @@ def test_uvts_synth_copies_the_shared_concepts_from_data(data_copy, tmp_path):
     folder = next((tmp_path / "out").iterdir())
     labels = {r.id: r.label.sv for r in load_plan(folder).risk_factors}
     assert labels["psykisk-ohalsa"] == "Psykisk ohälsa (testnamn)"
+
+
+def test_a_folder_of_plan_folders_stands_for_each_of_them(synth_dirs, capsys):
+    """``uvts synth -o plans/`` then ``--data plans/`` loads every plan the folder holds."""
+    from uvts.api.cli import main
+    from uvts.graph.paths import data_dirs, plan_folders
+
+    parent = synth_dirs[0].parent
+    assert plan_folders([DEFAULT_DATA, parent]) == [DEFAULT_DATA, *sorted(synth_dirs)]
+    assert data_dirs([parent]) == sorted(synth_dirs)
+    assert plan_folders([parent / "saknas"]) == [parent / "saknas"]  # kept: loading it says what is wrong
+    assert main(["plans", "--store", "memory", "--data", str(DEFAULT_DATA), "--data", str(parent)]) == 0
+    out = capsys.readouterr().out
+    assert "Umeå" in out and all(d.name.capitalize() in out or d.name in out for d in synth_dirs)
+    from uvts.api.settings import Settings
+
+    settings = Settings.from_env({"UVTS_DATA": f"{DEFAULT_DATA}{__import__('os').pathsep}{parent}"})
+    assert settings.data_dirs() == [DEFAULT_DATA, *sorted(synth_dirs)]
