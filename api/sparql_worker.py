@@ -124,21 +124,6 @@ def _rebuild_union(store) -> None:
                  f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{union}>) }} }}")
 
 
-def _term(t):
-    import pyoxigraph as ox
-
-    from uvts.graph.store import Term
-
-    if isinstance(t, ox.NamedNode):
-        return Term("uri", t.value)
-    if isinstance(t, ox.BlankNode):
-        return Term("bnode", t.value)
-    if isinstance(t, ox.Literal):
-        lang = t.language
-        return Term("literal", t.value, None if lang else t.datatype.value, lang)
-    return Term("literal", str(t))  # a quoted triple (RDF 1.2); our parser check never lets one through
-
-
 def _refuse_unknown(iris, store):
     from .sparql_check import SparqlRefusal, unknown_graphs
 
@@ -181,6 +166,8 @@ def run_query(store, job: dict) -> dict:
     elif not info.has_dataset:
         options.update(_default_dataset(store))
     limit = int(job.get("limit") or 10_000)
+    from uvts.graph.store import term_from_ox
+
     try:
         result = store.query(text, **options)
         if info.form == "ASK":
@@ -195,7 +182,7 @@ def run_query(store, job: dict) -> dict:
                 for name in names:
                     value = solution[name]
                     if value is not None:
-                        row[name] = _term(value)
+                        row[name] = term_from_ox(value)
                 rows.append(row)
             body = serialize_results(fmt, names, rows)
         else:

@@ -20,7 +20,7 @@ from typing import Iterable, Protocol, Sequence
 from . import namespaces as ns
 
 __all__ = ["Term", "SelectResult", "Store", "OxigraphStore", "RdflibStore", "fingerprint", "open_store", "UNION_GRAPH",
-           "STORE_KINDS", "QueryError"]
+           "STORE_KINDS", "QueryError", "term_from_ox"]
 
 STORE_KINDS = ("oxigraph", "memory", "rdflib")
 # The set-union of every graph, kept beside them: what a query over all plans sees. pyoxigraph's
@@ -129,15 +129,18 @@ class Store(Protocol):
 # --- pyoxigraph ------------------------------------------------------------------------
 
 
-def _ox_term(t) -> Term:
+def term_from_ox(t) -> Term:
+    """A pyoxigraph term as a :class:`Term` (also used by the SPARQL endpoint's workers)."""
     import pyoxigraph as ox
 
     if isinstance(t, ox.NamedNode):
         return Term("uri", t.value)
     if isinstance(t, ox.BlankNode):
         return Term("bnode", t.value)
-    lang = t.language
-    return Term("literal", t.value, None if lang else t.datatype.value, lang)
+    if isinstance(t, ox.Literal):
+        lang = t.language
+        return Term("literal", t.value, None if lang else t.datatype.value, lang)
+    return Term("literal", str(t))  # a quoted triple (RDF 1.2); the endpoint's parser check never lets one through
 
 
 class OxigraphStore:
@@ -241,7 +244,7 @@ class OxigraphStore:
                 for name in names:
                     value = sol[name]
                     if value is not None:
-                        row[name] = _ox_term(value)
+                        row[name] = term_from_ox(value)
                 rows.append(row)
         except (OSError, ValueError, SyntaxError) as exc:
             raise QueryError(str(exc)) from None
