@@ -203,6 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     except (ParamError, QueryError, PlanError) as exc:
         _err(str(exc))
         return 1
+    except BrokenPipeError:
+        # the reader went away (``uvts query … | head``): not an error; don't print into a closed pipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         _err(f"kommandot kunde inte köras: {exc.strerror or exc} {exc.filename or ''}".rstrip())
         return 2
