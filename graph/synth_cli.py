@@ -52,7 +52,7 @@ def cmd_plans(args) -> int:
     print(f"{'plan':<{width}}  {'kod':<5} kommun")
     for p in plans:
         print(f"{p['id']:<{width}}  {(p['code'] or ''):<5} {p['municipality_label']}")
-    print(f"({len(plans)} planer)")
+    print(f"({len(plans)} {'plan' if len(plans) == 1 else 'planer'})")
     return 0
 
 

@@ -8,7 +8,6 @@ networkx and numpy are imported only when the command runs.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -18,12 +17,10 @@ CHOICES = ("coverage", "gaps", "overlap", "actors", "all")
 
 
 def _data_dirs(args) -> list[Path]:
-    from ..paths import DEFAULT_DATA
+    """``--data`` in all its forms (see :func:`uvts.graph.paths.data_dirs`)."""
+    from uvts.graph.paths import data_dirs
 
-    if getattr(args, "data", None):
-        return list(args.data)
-    env = os.environ.get("UVTS_DATA")
-    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
+    return data_dirs(getattr(args, "data", None))
 
 
 def cmd_analyse(args) -> int:
