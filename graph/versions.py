@@ -39,7 +39,7 @@ from typing import Sequence
 from . import namespaces as ns
 
 __all__ = ["Version", "VersionError", "LockBusy", "publish", "list_versions", "latest", "open_version", "get_version",
-           "resolve_version", "version_data_dirs", "version_plans", "version_store_path", "data_id", "version_ntriples",
+           "resolve_version", "open_for_read", "version_data_dirs", "version_plans", "version_store_path", "data_id", "version_ntriples",
            "version_iri", "home_dir", "keep_setting", "ID_LENGTH", "KEEP_ENV", "LOCK_WAIT_ENV"]
 
 ID_LENGTH = 12
@@ -280,6 +280,29 @@ def open_version(at: str | None = None, home: str | Path | None = None):
     store = OxigraphStore(path, read_only=True)
     store.version = v
     return store
+
+
+def open_for_read(data_dirs: Sequence[str | Path], at: str | None = None, plans=None, home: str | Path | None = None):
+    """A store for a read-only command; never writes. ``(store, built)``.
+
+    Version ``at`` when given; else the published version whose data is exactly
+    ``data_dirs`` (same data, same id), when one was built by this code; else the folders
+    built into an in-memory store (``built`` true, and ``store.unpublished`` true).
+    """
+    from .store import OxigraphStore, _fill
+
+    if at is not None:
+        return open_version(at, home), False
+    vid = data_id(data_dirs)
+    v = _load_version(home_dir(home), vid)
+    if v is not None and v.builder == _builder() and (version_store_path(v, home) / "CURRENT").exists():
+        store = OxigraphStore(version_store_path(v, home), read_only=True)
+        store.version = v
+        return store, False
+    store = OxigraphStore()
+    _fill(store, data_dirs, plans)
+    store.unpublished = True
+    return store, True
 
 
 # --- RDF ------------------------------------------------------------------------------------------

@@ -166,3 +166,69 @@ def test_diff_versions_defaults_to_the_last_two(small, tmp_path):
                                                                           load_plans([FIXTURES / "v1"]))
     with pytest.raises(V.VersionError):
         diff_versions("nope", home=home)
+
+
+# --- the command line ----------------------------------------------------------------------------
+
+from tests.conftest import run_cli  # noqa: E402
+
+
+def test_cli_build_versions_diff_and_at(small, tmp_path):
+    env = {"UVTS_HOME": str(tmp_path / "home")}
+    r = run_cli("build", "--data", str(small), "-m", "Första versionen", env=env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Grafen byggdes: version ")
+    _become_v2(small)
+    assert run_cli("build", "--data", str(small), "-m", "Andra", env=env).returncode == 0
+    r = run_cli("versions", "--format", "json", env=env)
+    listed = json.loads(r.stdout)
+    assert [v["message"] for v in listed] == ["Andra", "Första versionen"]
+    assert set(listed[0]) == {"id", "created", "plans", "source", "message", "revises", "triples"}
+    assert listed[0]["revises"] == listed[1]["id"]
+    table = run_cli("versions", env=env).stdout
+    assert "* " in table and "Första versionen" in table and "(2 versioner" in table
+    r = run_cli("diff", "--format", "json", env=env)
+    golden = json.loads((GOLDEN / "diff-lillby.json").read_text(encoding="utf-8"))
+    assert json.loads(r.stdout) == {"from": listed[1]["id"], "to": listed[0]["id"], "changes": golden["changes"]}
+    text = run_cli("diff", env=env).stdout
+    assert "+ Ny: Nattvandring" in text and "Idrottsföreningen" in text and "idrottsforeningen" not in text
+    back = json.loads(run_cli("diff", "--from", listed[0]["id"], "--to", listed[1]["id"], "--format", "json",
+                              env=env).stdout)
+    assert {c["id"] for c in back["changes"] if c["kind"] == "removed"} == {"fritid-2", "regionen"}
+    # --at reads the older version; without it the folders' (published) data
+    q = "SELECT ?t WHERE { <https://w3id.org/uvts/id/intervention/skola-1> <http://purl.org/dc/terms/title> ?t }"
+    old = run_cli("query", "--at", listed[1]["id"], "--sparql", q, "--format", "json", env=env)
+    new = run_cli("query", "--data", str(small), "--sparql", q, "--format", "json", env=env)
+    assert "Läxhjälp" in old.stdout and "studiestöd" not in old.stdout and "studiestöd" in new.stdout
+    r = run_cli("analyse", "coverage", "--at", listed[1]["id"], "--format", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("query", "--at", "0000aaaa0000", "--sparql", "ASK {}", env=env)
+    assert r.returncode == 1 and "okänd version '0000aaaa0000'" in r.stderr
+    r = run_cli("export", "--at", listed[1]["id"], "--format", "nt", "-o", str(tmp_path / "v1.nt"), env=env)
+    assert r.returncode == 0 and "skola-2" in (tmp_path / "v1.nt").read_text(encoding="utf-8")
+
+
+def test_reads_never_write_the_home(small, tmp_path):
+    """A read-only command on unpublished data answers from the folders and writes nothing."""
+    home = tmp_path / "home"
+    env = {"UVTS_HOME": str(home)}
+    r = run_cli("query", "--data", str(small), "--sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", env=env)
+    assert r.returncode == 0, r.stderr
+    assert not home.exists()
+    run_cli("build", "--data", str(small), env=env)
+    before = sorted(str(p) for p in home.rglob("*"))
+    stamps = {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()}
+    for args in (["query", "who-works-on", "--param", "riskFactor=skolmisslyckande"], ["analyse", "all"],
+                 ["plans"], ["versions"], ["diff"]):
+        r = run_cli(*args, "--data", str(small), env=env) if args[0] not in ("versions", "diff") else run_cli(*args, env=env)
+        assert r.returncode == 0, (args, r.stderr)
+    assert sorted(str(p) for p in home.rglob("*")) == before
+    assert {p: p.stat().st_mtime_ns for p in home.rglob("*") if p.is_file()} == stamps
+
+
+def test_lock_busy_from_the_command_line(small, tmp_path):
+    home = tmp_path / "home"
+    with V._Lock(home, 1.0):
+        r = run_cli("build", "--data", str(small), env={"UVTS_HOME": str(home), V.LOCK_WAIT_ENV: "0.5"})
+    assert r.returncode == 1
+    assert "en annan publicering pågår" in r.stderr and "låset hålls av process" in r.stderr
