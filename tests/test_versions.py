@@ -232,3 +232,70 @@ def test_lock_busy_from_the_command_line(small, tmp_path):
         r = run_cli("build", "--data", str(small), env={"UVTS_HOME": str(home), V.LOCK_WAIT_ENV: "0.5"})
     assert r.returncode == 1
     assert "en annan publicering pågår" in r.stderr and "låset hålls av process" in r.stderr
+
+
+def _start_build(folder: Path, home: Path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, UVTS_HOME=str(home))
+    return subprocess.Popen([sys.executable, "-m", "uvts", "build", "--data", str(folder)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_concurrent_builds_ten_rounds(tmp_path):
+    """Two builds with different data at once, ten times: the home is readable after every
+    round and the published version is one of the two complete builds."""
+    home = tmp_path / "home"
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(FIXTURES / "v1", a)
+    shutil.copytree(FIXTURES / "v2", b)
+    V.publish([a], home=home)
+    ids = {V.data_id([a]), V.data_id([b])}
+    for round_ in range(10):
+        for folder in (a, b):  # new data every round: both builds really build
+            f = folder / "departments" / "fritid.yaml"
+            f.write_text(f.read_text(encoding="utf-8").replace("amount: ", f"amount: {round_ + 1}", 1), encoding="utf-8")
+        ids = {V.data_id([a]), V.data_id([b])}
+        first, second = _start_build(a, home), _start_build(b, home)
+        outs = [p.communicate(timeout=120) for p in (first, second)]
+        assert [p.returncode for p in (first, second)] == [0, 0], outs
+        current = V.latest(home)
+        assert current.id in ids, round_
+        store = V.open_version(None, home)
+        assert store.select("ASK { ?s a <https://w3id.org/uvts/ontology#Intervention> }").boolean
+        assert len(store) == current.triples
+        for vid in ids:  # both complete builds are kept and readable
+            assert len(V.open_version(vid, home)) == V.get_version(vid, home).triples
+    assert not [p for p in (home / "versions").iterdir() if p.name.startswith(".")]
+
+
+def test_a_killed_writer_leaves_the_published_version_intact(tmp_path):
+    import os
+    import signal
+    import time
+
+    from uvts.graph.paths import DEFAULT_DATA
+
+    home = tmp_path / "home"
+    small = tmp_path / "small"
+    shutil.copytree(FIXTURES / "v1", small)
+    published, _ = V.publish([small], home=home)
+    writer = _start_build(DEFAULT_DATA, home)  # the Umeå plan: takes a while to build
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        building = [p for p in (home / "versions").glob(".building-*") if (p / "store").exists()]
+        if building or writer.poll() is not None:
+            break
+        time.sleep(0.01)
+    assert building, "the writer finished before it could be killed"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    assert V.latest(home).id == published.id
+    assert len(V.open_version(None, home)) == published.triples
+    # the next build takes the lock (the dead writer's is gone) and cleans up
+    _become_v2(small)
+    v2, created = V.publish([small], home=home, wait=5)
+    assert created and V.latest(home).id == v2.id
+    assert not [p for p in (home / "versions").iterdir() if p.name.startswith(".")]
