@@ -33,7 +33,8 @@ def cmd_views(args) -> int:
     if out is not None and out.exists() and not out.is_dir():
         print(f"fel: {out} finns redan och är ingen mapp", file=sys.stderr)
         return 2
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     try:
         G = read_typed_graph(store, plan=args.plan)
         extras = read_extras(store, plan=args.plan)

@@ -28,7 +28,8 @@ def _data_dirs(args) -> list[Path]:
 def _open(args):
     from uvts.graph.store import open_store
 
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     return store
 
 

@@ -30,7 +30,8 @@ def cmd_analyse(args) -> int:
     from . import NAMES, run
     from .render import csv_bytes, format_csv, format_json, format_table
 
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     try:
         G = read_typed_graph(store, plan=args.plan)
     except PlanError as exc:
