@@ -62,6 +62,7 @@ NAV = (
     {"href": "/views", "text": "Nätverk", "key": "views"},
     {"href": "/fragor", "text": "Frågor", "key": "questions"},
     {"href": "/rapport", "text": "Rapport", "key": "report"},
+    {"href": "/andringar", "text": "Ändringar", "key": "changes"},
     {"href": "/search", "text": "Sök", "key": "search"},
 )
 

@@ -194,3 +194,40 @@ def test_publish_under_load(home, small):
         stop.set()
         server.should_exit = True
         thread.join(30)
+
+
+def test_rest_versions_diff_and_the_changes_page(home, small):
+    golden = json.loads((ROOT / "tests" / "golden" / "diff-lillby.json").read_text(encoding="utf-8"))
+    app = create_app(Settings(data=(small,), query_workers=1))
+    with TestClient(app) as client:
+        page = client.get("/andringar")
+        assert page.status_code == 200 and "den första" in page.text
+        v1 = V.latest()
+        shutil.rmtree(small)
+        shutil.copytree(FIXTURES / "v2", small)
+        v2, _ = V.publish([small], message="Nattvandring <tillagd>")
+        _wait_for(app, v2.id)
+        listed = client.get("/versions").json()
+        assert listed["current"] == v2.id and [v["id"] for v in listed["versions"]] == [v2.id, v1.id]
+        assert client.get(f"/versions/{v1.id}").json()["id"] == v1.id
+        assert client.get("/versions/0000aaaa0000").status_code == 404
+        assert client.get("/diff").json() == {"from": v1.id, "to": v2.id, "changes": golden["changes"]}
+        back = client.get("/diff", params={"from": v2.id, "to": v1.id}).json()
+        assert {c["id"] for c in back["changes"] if c["kind"] == "added"} == {"skola-2"}
+        r = client.get("/diff", params={"from": "nope"})
+        assert r.status_code == 404 and r.json()["ok"] is False and "okänd version" in r.json()["error"]
+        # the page: the last two by default, in Swedish, with links to the resources' pages
+        html = client.get("/andringar").text
+        assert "<h2>Insatser</h2>" in html and "<h2>Budget</h2>" in html
+        assert '<a href="/insatser/fritid-2">Ny: Nattvandring</a>' in html
+        assert f'<a href="/insatser/skola-2?at={v1.id}">Borttagen: Närvaroteam</a>' in html  # gone now: the old page
+        assert "Idrottsföreningen" in html and "idrottsforeningen<" not in html
+        assert "Nattvandring &lt;tillagd&gt;" in html  # the message, escaped
+        assert f'<option value="{v1.id}" selected>' in html and f'<option value="{v2.id}" selected>' in html
+        assert client.get(f"/insatser/skola-2?at={v1.id}").status_code == 200
+        assert client.get("/insatser/skola-2").status_code == 404
+        html = client.get("/andringar", params={"from": v2.id, "to": v1.id}).text
+        assert "Ny: Närvaroteam" in html
+        r = client.get("/andringar", params={"from": "zzzz"})
+        assert r.status_code == 404 and "okänd version" in r.text
+        assert '<a href="/andringar"' in client.get("/").text  # in the navigation
