@@ -278,7 +278,7 @@ def open_version(at: str | None = None, home: str | Path | None = None):
     if not (path / "CURRENT").exists():
         raise VersionError(f"versionen {v.id} saknar sin lagring ({path}); publicera data på nytt med uvts build")
     store = OxigraphStore(path, read_only=True)
-    store.version = v
+    store.version, store.version_home = v, home_dir(home)
     return store
 
 
@@ -297,7 +297,7 @@ def open_for_read(data_dirs: Sequence[str | Path], at: str | None = None, plans=
     v = _load_version(home_dir(home), vid)
     if v is not None and v.builder == _builder() and (version_store_path(v, home) / "CURRENT").exists():
         store = OxigraphStore(version_store_path(v, home), read_only=True)
-        store.version = v
+        store.version, store.version_home = v, home_dir(home)
         return store, False
     store = OxigraphStore()
     _fill(store, data_dirs, plans)
