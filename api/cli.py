@@ -60,12 +60,13 @@ def cmd_build(args) -> int:
         _err("build publicerar data i mapparna; --at gäller bara kommandon som läser")
         return 2
     dirs = data_dirs_from_args(args)
-    plans = load_plans(dirs)  # reports data errors before anything is written
     if args.store == "oxigraph":
-        from uvts.graph.versions import latest, open_version, publish
+        from uvts.graph.versions import latest, open_version, publish, version_plans
 
         before = latest()
+        # publish loads the data first (from its own copy) and reports data errors before anything is published
         version, built = publish(dirs, message=args.message, rebuild=args.rebuild)
+        plans = version_plans(version) if args.output else None
         store = open_version(version.id)
         if built:
             print(f"Grafen byggdes: version {version.id} är publicerad ({len(store)} tripler).")
@@ -74,6 +75,7 @@ def cmd_build(args) -> int:
         else:
             print(f"Grafen var redan byggd (data oförändrad): version {version.id}, {len(store)} tripler.")
     else:
+        plans = load_plans(dirs)  # reports data errors before anything is written
         store, built = open_store_from_args(args, plans)
         print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
     if args.output:

@@ -495,9 +495,7 @@ def publish(data_dirs: Sequence[str | Path], *, message: str | None = None, sour
                               source=src, message=message if message is not None else (existing.message if existing else None),
                               revises=revises, triples=0, builder=builder, folders=folders)
             store = OxigraphStore(tmp / "store")
-            _fill(store, [], plans)
-            store.load_ntriples(version_ntriples(version), version_iri(vid))
-            triples = len(store)
+            triples = _fill(store, [], plans, extra=[(version_ntriples(version), version_iri(vid))])
             store.close()
             del store
             version = Version(**{**asdict(version), "triples": triples})
