@@ -74,6 +74,14 @@ def cmd_build(args) -> int:
             print(f"Grafen var redan byggd (data oförändrad): version {version.id} är publicerad igen ({len(store)} tripler).")
         else:
             print(f"Grafen var redan byggd (data oförändrad): version {version.id}, {len(store)} tripler.")
+    elif args.store.startswith(("sparql+http://", "sparql+https://")):  # versions kept on the server
+        from uvts.graph.remote_versions import open_remote_version, publish_remote, remote_version_plans
+
+        version, built = publish_remote(dirs, args.store, message=args.message, rebuild=args.rebuild)
+        store = open_remote_version(version.id, args.store)
+        plans = remote_version_plans(version, args.store) if args.output else None
+        print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") +
+              f": version {version.id} är publicerad på servern ({version.triples} tripler).")
     else:
         plans = load_plans(dirs)  # reports data errors before anything is written
         store, built = open_store_from_args(args, plans)
@@ -88,7 +96,11 @@ def cmd_export(args) -> int:
     from uvts.graph.build import FORMATS, build_graph, serialize, write_atomic
     from uvts.graph.load import load_plans
 
-    if getattr(args, "at", None):
+    if getattr(args, "at", None) and args.store.startswith(("sparql+http://", "sparql+https://")):
+        from uvts.graph.remote_versions import remote_version_plans
+
+        plans = remote_version_plans(args.at, args.store)
+    elif getattr(args, "at", None):
         from uvts.graph.versions import version_plans
 
         plans = version_plans(args.at)

@@ -163,12 +163,19 @@ def names_of(plans) -> dict[str, str]:
 
 
 def diff_versions(from_id: str | None = None, to_id: str | None = None, home: str | Path | None = None,
-                  names: bool = False) -> dict:
+                  names: bool = False, store: str | None = None) -> dict:
     """``{"from", "to", "changes"}`` between two published versions (default: the one before
     the latest → the latest). With only one version, ``from`` is ``None`` and there are no
     changes. Raises :class:`uvts.graph.versions.VersionError` for an unknown version."""
     from .versions import list_versions, resolve_version, version_plans
 
+    if store is not None and store.startswith(("sparql+http://", "sparql+https://")):  # versions on a server
+        from .remote_versions import list_remote_versions, remote_version_plans, resolve_remote_version
+
+        url = store
+        list_versions = lambda home: list_remote_versions(url)  # noqa: E731
+        resolve_version = lambda at, home: resolve_remote_version(at, url)  # noqa: E731
+        version_plans = lambda v, home: remote_version_plans(v, url)  # noqa: E731
     to = resolve_version(to_id, home)
     if from_id is not None:
         frm = resolve_version(from_id, home)

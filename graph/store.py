@@ -418,7 +418,12 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
 
     if isinstance(kind, str) and kind.startswith(("sparql+http://", "sparql+https://")):
         from .remote import open_remote_store
+        from .remote_versions import open_remote_for_read
 
+        if not rebuild:  # a version published on the server: read it, write nothing
+            found = open_remote_for_read(data_dirs, kind, at)
+            if found is not None:
+                return found
         return open_remote_store(data_dirs, kind, rebuild=rebuild)
 
     if kind == "oxigraph" and path is None:
