@@ -231,3 +231,45 @@ def test_rest_versions_diff_and_the_changes_page(home, small):
         r = client.get("/andringar", params={"from": "zzzz"})
         assert r.status_code == 404 and "okänd version" in r.text
         assert '<a href="/andringar"' in client.get("/").text  # in the navigation
+
+
+def test_uvts_serve_publishes_at_start_and_keeps_the_last_good_version(home, small, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, UVTS_HOME=str(home))
+    assert run_cli("build", "--data", str(small), env={"UVTS_HOME": str(home)}).returncode == 0
+    good = V.latest(home)
+    (small / "places.yaml").write_text("- id: [trasig\n", encoding="utf-8")  # bad data at start
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "uvts", "serve", "--data", str(small), "--port", str(port),
+                             "--query-workers", "1", "--log-level", "warning"], env=env, cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.seek(0) or log.read()
+            try:
+                if httpx.get(base + "/overview", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        log.seek(0)
+        text = log.read()
+        assert "data kunde inte publiceras" in text and f"visar version {good.id}" in text
+        assert httpx.get(base + "/overview").json()["counts"]["places"] == 1
+        _with_places(small, 2)  # fixed and extended, then published by another command
+        assert run_cli("build", "--data", str(small), env={"UVTS_HOME": str(home)}).returncode == 0
+        deadline = time.monotonic() + 60
+        while httpx.get(base + "/overview").json()["counts"]["places"] != 3:
+            assert time.monotonic() < deadline, "uvts serve did not switch to the new version"
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
