@@ -206,6 +206,15 @@ def test_cli_build_versions_diff_and_at(small, tmp_path):
     assert r.returncode == 1 and "okänd version '0000aaaa0000'" in r.stderr
     r = run_cli("export", "--at", listed[1]["id"], "--format", "nt", "-o", str(tmp_path / "v1.nt"), env=env)
     assert r.returncode == 0 and "skola-2" in (tmp_path / "v1.nt").read_text(encoding="utf-8")
+    r = run_cli("report", "--at", listed[1]["id"], "--format", "md", "-o", str(tmp_path / "v1.md"), env=env)
+    assert r.returncode == 0, r.stderr
+    report = (tmp_path / "v1.md").read_text(encoding="utf-8")
+    assert "Närvaroteam" in report and "Nattvandring" not in report
+    assert "den första publicerade versionen" in report
+    r = run_cli("views", "--at", listed[1]["id"], "--out", str(tmp_path / "views"), env=env)
+    assert r.returncode == 0 and "Närvaroteam" in (tmp_path / "views" / "network.html").read_text(encoding="utf-8")
+    r = run_cli("charts", "--at", listed[1]["id"], "--out", str(tmp_path / "charts"), env=env)
+    assert r.returncode == 0 and list((tmp_path / "charts").glob("*.svg"))
 
 
 def test_reads_never_write_the_home(small, tmp_path):
