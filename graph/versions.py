@@ -39,7 +39,7 @@ from typing import Sequence
 from . import namespaces as ns
 
 __all__ = ["Version", "VersionError", "LockBusy", "publish", "list_versions", "latest", "open_version", "get_version",
-           "resolve_version", "open_for_read", "version_data_dirs", "version_plans", "version_store_path", "data_id", "version_ntriples",
+           "resolve_version", "open_for_read", "publication", "version_data_dirs", "version_plans", "version_store_path", "data_id", "version_ntriples",
            "version_iri", "home_dir", "keep_setting", "ID_LENGTH", "KEEP_ENV", "LOCK_WAIT_ENV"]
 
 ID_LENGTH = 12
@@ -212,6 +212,13 @@ def list_versions(home: str | Path | None = None) -> list[Version]:
     for i, item in enumerate(_history(home)):
         order[item.get("id")] = i
     return sorted(found.values(), key=lambda v: (order.get(v.id, -1), v.created), reverse=True)
+
+
+def publication(home: str | Path | None = None) -> dict | None:
+    """The raw record of the latest publication (``{"id", "published", "serial"}``): it changes
+    whenever something is published, also when the same version is built again (``--rebuild``)."""
+    cur = _read_json(home_dir(home) / "current.json")
+    return cur if isinstance(cur, dict) and cur.get("id") else None
 
 
 def latest(home: str | Path | None = None) -> Version | None:
@@ -422,7 +429,8 @@ def _set_current(home: Path, vid: str) -> None:
     history = _history(home)
     history.append({"id": vid, "published": _now()})
     _write_json_atomic(home / "history.json", history)
-    _write_json_atomic(home / "current.json", {"id": vid})
+    _write_json_atomic(home / "current.json", {"id": vid, "published": history[-1]["published"],
+                                               "serial": len(history)})
 
 
 def _prune(home: Path, keep: int | None) -> list[str]:

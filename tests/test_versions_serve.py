@@ -273,3 +273,18 @@ def test_uvts_serve_publishes_at_start_and_keeps_the_last_good_version(home, sma
         proc.terminate()
         proc.wait(30)
         log.close()
+
+
+def test_a_rebuilt_version_is_reopened(home, small):
+    """`uvts build --rebuild` builds the same version again in a new folder: the service reopens it."""
+    app = create_app(Settings(data=(small,), query_workers=1))
+    with TestClient(app) as client:
+        first_store = app.state.store
+        n = _count(client)
+        V.publish([small], rebuild=True)
+        deadline = time.monotonic() + 60
+        while app.state.store is first_store:
+            assert time.monotonic() < deadline, "the service did not reopen the rebuilt version"
+            time.sleep(0.05)
+        V.publish([small])  # cleans up the set-aside folder of the first build
+        assert _count(client) == n and client.get("/overview").json()["counts"]["places"] == 1
