@@ -70,6 +70,8 @@ def make_rest_router(settings):
     """The REST resources (included by :mod:`uvts.api.rest`, so they are in its OpenAPI schema)."""
     from fastapi import APIRouter, Path, Query
 
+    from .rest import _errors
+
     router = APIRouter()
 
     @router.get("/versions", tags=["Versioner"], operation_id="list_versions",
@@ -83,7 +85,7 @@ def make_rest_router(settings):
                       "versions": [v.to_dict() for v in items]})
 
     @router.get("/versions/{id}", tags=["Versioner"], operation_id="get_version", summary="En publicerad version",
-                responses={404: {"description": "okänd version"}})
+                responses=_errors(404, 422))
     async def version(request: Request, id: str = Path(..., max_length=64, description="versionens id")):
         from uvts.graph.versions import VersionError, resolve_version
 
@@ -95,7 +97,7 @@ def make_rest_router(settings):
 
     @router.get("/diff", tags=["Versioner"], operation_id="diff_versions",
                 summary="Vad som ändrats mellan två versioner (standard: versionen före den senaste → den senaste)",
-                responses={404: {"description": "okänd version"}})
+                responses=_errors(404, 422))
     async def diff(request: Request,
                    from_: Optional[str] = Query(None, alias="from", max_length=64, description="den tidigare versionen"),
                    to: Optional[str] = Query(None, max_length=64, description="den senare versionen")):
