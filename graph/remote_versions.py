@@ -11,8 +11,8 @@ literal per plan folder, so diffs and ``--at`` need nothing but the server) and 
 version is published: one triple, replaced by one SPARQL Update (atomic on the server).
 
 Writers take a lock on the server: a lock triple inserted only when none is there, read
-back to see who won; a lock older than :data:`LOCK_EXPIRES` seconds (a writer that died)
-is broken. A writer that dies half-way leaves graphs of a version that is not recorded; the
+back to see who won; a lock whose writer died (a process on this machine that no longer
+runs, or any lock older than :data:`LOCK_EXPIRES` seconds) is broken. A writer that dies half-way leaves graphs of a version that is not recorded; the
 next writer drops them. Readers never write.
 """
 
@@ -236,7 +236,7 @@ class _ServerLock:
             if self.token in holders:  # two got in at once: both step back
                 self._drop(self.token)
             for h in holders:
-                if h != self.token and time.time() - float(h.rsplit("|", 1)[-1] or 0) > LOCK_EXPIRES:
+                if h != self.token and (time.time() - float(h.rsplit("|", 1)[-1] or 0) > LOCK_EXPIRES or _dead_here(h)):
                     self._drop(h)  # its writer died
             if time.monotonic() > deadline:
                 who = next((h.split("|")[1] for h in holders if h != self.token), "en annan process")
@@ -246,6 +246,25 @@ class _ServerLock:
 
     def __exit__(self, *exc):
         self._drop(self.token)
+
+
+def _dead_here(holder: str) -> bool:
+    """True when the lock's holder was a process on this machine that no longer runs."""
+    try:
+        _, who, _ = holder.split("|")
+        words = who.split()
+        pid, host = int(words[1]), words[3]
+    except (ValueError, IndexError):
+        return False
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _snapshot_literal(name: str, files: list[tuple[str, bytes]]) -> str:

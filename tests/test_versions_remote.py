@@ -99,3 +99,40 @@ def test_two_concurrent_publications_on_the_server(virtuoso_server, tmp_path):  
             n = int(v.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"].value)
             assert n == v.version.triples
     assert not RV._select(RV._meta(url), f"SELECT ?h WHERE {{ GRAPH <{RV.META_GRAPH}> {{ <{RV._LOCK}> ?p ?h }} }}")
+
+
+def test_a_killed_writer_leaves_the_published_version_on_the_server(virtuoso_server, tmp_path):  # noqa: F811
+    import signal
+    import time
+
+    from uvts.graph.paths import DEFAULT_DATA
+
+    url = virtuoso_server.store_url
+    small = tmp_path / "small"
+    shutil.copytree(FIXTURES / "v1", small)
+    f = small / "departments" / "fritid.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace("amount: ", "amount: 99", 1), encoding="utf-8")
+    published, _ = RV.publish_remote([small], url)
+    writer = _start(DEFAULT_DATA, url, tmp_path / "h")  # the Umeå plan: a while to load
+    lock = f"SELECT ?h WHERE {{ GRAPH <{RV.META_GRAPH}> {{ <{RV._LOCK}> ?p ?h }} }}"
+    umea = RV.physical_prefix(data_id([DEFAULT_DATA]))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and writer.poll() is None:
+        loading = RV._select(RV._meta(url), "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                                            f"FILTER(STRSTARTS(STR(?g), \"{umea}\")) }} LIMIT 1")
+        if loading and RV._select(RV._meta(url), lock):
+            break
+        time.sleep(0.05)
+    assert writer.poll() is None, "the writer finished before it could be killed"
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait()
+    assert RV.latest_remote(url).id == published.id
+    v = RV.open_remote_version(None, url)
+    assert int(v.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0]["n"].value) == published.triples
+    # the next writer breaks the dead writer's lock at once and drops its half-loaded graphs
+    f.write_text(f.read_text(encoding="utf-8").replace("amount: 99", "amount: 98", 1), encoding="utf-8")
+    start = time.monotonic()
+    v2, created = RV.publish_remote([small], url, wait=30)
+    assert created and RV.latest_remote(url).id == v2.id and time.monotonic() - start < 30
+    assert not RV._select(RV._meta(url), "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                                         f"FILTER(STRSTARTS(STR(?g), \"{umea}\")) }} LIMIT 1")
