@@ -60,12 +60,13 @@ def cmd_build(args) -> int:
         _err("build publicerar data i mapparna; --at gäller bara kommandon som läser")
         return 2
     dirs = data_dirs_from_args(args)
-    plans = load_plans(dirs)  # reports data errors before anything is written
     if args.store == "oxigraph":
-        from uvts.graph.versions import latest, open_version, publish
+        from uvts.graph.versions import latest, open_version, publish, version_plans
 
         before = latest()
+        # publish loads the data first (from its own copy) and reports data errors before anything is published
         version, built = publish(dirs, message=args.message, rebuild=args.rebuild)
+        plans = version_plans(version) if args.output else None
         store = open_version(version.id)
         if built:
             print(f"Grafen byggdes: version {version.id} är publicerad ({len(store)} tripler).")
@@ -73,7 +74,16 @@ def cmd_build(args) -> int:
             print(f"Grafen var redan byggd (data oförändrad): version {version.id} är publicerad igen ({len(store)} tripler).")
         else:
             print(f"Grafen var redan byggd (data oförändrad): version {version.id}, {len(store)} tripler.")
+    elif args.store.startswith(("sparql+http://", "sparql+https://")):  # versions kept on the server
+        from uvts.graph.remote_versions import open_remote_version, publish_remote, remote_version_plans
+
+        version, built = publish_remote(dirs, args.store, message=args.message, rebuild=args.rebuild)
+        store = open_remote_version(version.id, args.store)
+        plans = remote_version_plans(version, args.store) if args.output else None
+        print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") +
+              f": version {version.id} är publicerad på servern ({version.triples} tripler).")
     else:
+        plans = load_plans(dirs)  # reports data errors before anything is written
         store, built = open_store_from_args(args, plans)
         print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
     if args.output:
@@ -86,7 +96,11 @@ def cmd_export(args) -> int:
     from uvts.graph.build import FORMATS, build_graph, serialize, write_atomic
     from uvts.graph.load import load_plans
 
-    if getattr(args, "at", None):
+    if getattr(args, "at", None) and args.store.startswith(("sparql+http://", "sparql+https://")):
+        from uvts.graph.remote_versions import remote_version_plans
+
+        plans = remote_version_plans(args.at, args.store)
+    elif getattr(args, "at", None):
         from uvts.graph.versions import version_plans
 
         plans = version_plans(args.at)

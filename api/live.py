@@ -94,22 +94,24 @@ async def switch_to(app, version) -> None:
 
 
 async def _follow(app) -> None:
-    from uvts.graph.versions import latest
+    from uvts.graph.versions import latest, publication
 
-    failed: str | None = None
+    seen = getattr(app.state, "publication", None)
     while True:
         await asyncio.sleep(POLL_SECONDS)
         try:
+            record = await asyncio.to_thread(publication)
+            if record is None or record == seen:
+                continue
             current = await asyncio.to_thread(latest)
         except Exception:  # a half-read home: try again
             continue
-        if current is None or current.id == getattr(app.state.version, "id", None) or current.id == failed:
+        seen = record  # (also when it fails: a broken publication is not retried until the next one)
+        if current is None:
             continue
         try:
-            await switch_to(app, current)
-            failed = None
+            await switch_to(app, current)  # also the same id built again (--rebuild): its store is new
         except Exception as exc:  # keep serving the last good version
-            failed = current.id
             log.error("version %s could not be opened; still serving %s: %s", current.id, app.state.version.id, exc)
 
 
@@ -118,10 +120,19 @@ async def serving(app):
     """Open the published version for the app and follow new ones until shutdown."""
     from uvts.graph.versions import open_version, version_data_dirs
 
+    from uvts.graph.versions import VersionError, get_version, publication
+
     settings = app.state.settings
     version, error = await asyncio.to_thread(initial_publish, settings)
     if error is not None:
         log.error("the data could not be published; serving version %s: %s", version.id, error)
+    record = await asyncio.to_thread(publication)  # what the follower compares with (uvts.api.live._follow)
+    if record is not None and record["id"] != version.id:  # published meanwhile
+        try:
+            version = await asyncio.to_thread(get_version, record["id"])
+        except VersionError:
+            pass
+    app.state.publication = record
     app.state.version_switchers = []
     app.state.version_catalogs = OrderedDict()
     app.state.version = version

@@ -62,6 +62,7 @@ NAV = (
     {"href": "/views", "text": "Nätverk", "key": "views"},
     {"href": "/fragor", "text": "Frågor", "key": "questions"},
     {"href": "/rapport", "text": "Rapport", "key": "report"},
+    {"href": "/andringar", "text": "Ändringar", "key": "changes"},
     {"href": "/search", "text": "Sök", "key": "search"},
 )
 
@@ -805,9 +806,9 @@ async def run_report(app, catalog: Catalog, fmt: str) -> tuple[bytes, str, str]:
                                              settings.store, str(settings.store_path) if settings.store_path else None,
                                              fmt, catalog.plan, today)
         except DataError as exc:
-            raise ApiError(503, "Rapporten kan inte göras just nu: datan på disken har fel "
-                                f"({exc.problems[0] if exc.problems else exc}). Rätta filen; tjänsten visar under "
-                                "tiden den publicerade versionen på sidorna.") from None
+            first = str(exc).splitlines()[0] if str(exc) else "okänt fel"
+            raise ApiError(503, f"Rapporten kan inte göras just nu: datan på disken har fel ({first}). Rätta filen "
+                                "och publicera den igen med uvts build.") from None
     return _memo(catalog, key, lambda: tuple(out))
 
 

@@ -244,6 +244,9 @@ def make_router(settings):
         return _json(SearchResults.model_validate({"query": q, "plan": catalog.plan, "count": len(hits),
                                                    "hits": hits}).model_dump_json().encode("utf-8"))
 
+    from .versions_web import make_rest_router
+
+    router.include_router(make_rest_router(settings))  # /versions, /diff (uvts.api.versions_web)
     return router
 
 

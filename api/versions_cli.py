@@ -32,10 +32,15 @@ def format_versions(versions, current: str | None) -> str:
 
 
 def cmd_versions(args) -> int:
+    from uvts.graph.remote import is_remote_kind
     from uvts.graph.versions import latest, list_versions
 
-    versions = list_versions()
-    current = latest()
+    if is_remote_kind(args.store):  # the versions kept on the server
+        from uvts.graph.remote_versions import latest_remote, list_remote_versions
+
+        versions, current = list_remote_versions(args.store), latest_remote(args.store)
+    else:
+        versions, current = list_versions(), latest()
     if args.format == "json":
         print(json.dumps([v.to_dict() for v in versions], ensure_ascii=False, indent=2))
     else:
@@ -46,7 +51,7 @@ def cmd_versions(args) -> int:
 def cmd_diff(args) -> int:
     from uvts.graph.diff import diff_versions, format_diff
 
-    result = diff_versions(args.from_version, args.to_version, names=args.format == "text")
+    result = diff_versions(args.from_version, args.to_version, names=args.format == "text", store=args.store)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["diff_plans", "diff_versions", "format_diff", "names_of", "describe", "TYPE_ORDER", "TYPE_NAMES", "FIELD_NAMES", "summarise"]
+__all__ = ["diff_plans", "diff_versions", "format_diff", "names_of", "describe", "grouped", "summary_sentence", "TYPE_ORDER", "TYPE_NAMES", "FIELD_NAMES", "summarise"]
 
 TYPE_ORDER = ["plan", "department", "budget", "intervention", "risk-factor", "actor", "forum", "place", "follow-up"]
 KIND_ORDER = {"removed": 0, "added": 1, "changed": 2}
@@ -163,12 +163,19 @@ def names_of(plans) -> dict[str, str]:
 
 
 def diff_versions(from_id: str | None = None, to_id: str | None = None, home: str | Path | None = None,
-                  names: bool = False) -> dict:
+                  names: bool = False, store: str | None = None) -> dict:
     """``{"from", "to", "changes"}`` between two published versions (default: the one before
     the latest → the latest). With only one version, ``from`` is ``None`` and there are no
     changes. Raises :class:`uvts.graph.versions.VersionError` for an unknown version."""
     from .versions import list_versions, resolve_version, version_plans
 
+    if store is not None and store.startswith(("sparql+http://", "sparql+https://")):  # versions on a server
+        from .remote_versions import list_remote_versions, remote_version_plans, resolve_remote_version
+
+        url = store
+        list_versions = lambda home: list_remote_versions(url)  # noqa: E731
+        resolve_version = lambda at, home: resolve_remote_version(at, url)  # noqa: E731
+        version_plans = lambda v, home: remote_version_plans(v, url)  # noqa: E731
     to = resolve_version(to_id, home)
     if from_id is not None:
         frm = resolve_version(from_id, home)
@@ -241,6 +248,33 @@ def summarise(changes: list[dict]) -> dict[str, dict[str, int]]:
             seen.add(key)
         row[c["kind"]] += 1
     return out
+
+
+def grouped(result: dict, names: dict | None = None) -> list[dict]:
+    """The changes by type, for pages and the report: ``[{"type", "heading", "items": [{"kind",
+    "type", "id", "plan", "label", "text"}]}]`` in :data:`TYPE_ORDER`."""
+    names = names if names is not None else result.get("names")
+    out = []
+    for kind in TYPE_ORDER:
+        items = [{"kind": c["kind"], "type": c["type"], "id": c["id"], "plan": c.get("plan"), "label": c.get("label"),
+                  "field": c.get("field"), "text": describe(c, names)} for c in result["changes"] if c["type"] == kind]
+        if items:
+            out.append({"type": kind, "heading": TYPE_NAMES[kind][1], "items": items})
+    return out
+
+
+def summary_sentence(changes: list[dict]) -> str:
+    """One Swedish sentence: how many resources were added, removed and changed."""
+    if not changes:
+        return "Inga ändringar."
+    counts = summarise(changes)
+    added = sum(r["added"] for r in counts.values())
+    removed = sum(r["removed"] for r in counts.values())
+    changed = sum(r["changed"] for r in counts.values())
+    iv = counts.get("intervention", {"added": 0, "removed": 0, "changed": 0})
+    parts = [f"{added} tillagda", f"{removed} borttagna", f"{changed} ändrade"]
+    return (f"{len(changes)} ändringar: " + ", ".join(parts) + " uppgifter, varav insatser: "
+            f"{iv['added']} nya, {iv['removed']} borttagna och {iv['changed']} ändrade.")
 
 
 def format_diff(result: dict, names: dict | None = None) -> str:

@@ -418,7 +418,12 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
 
     if isinstance(kind, str) and kind.startswith(("sparql+http://", "sparql+https://")):
         from .remote import open_remote_store
+        from .remote_versions import open_remote_for_read
 
+        if not rebuild:  # a version published on the server: read it, write nothing
+            found = open_remote_for_read(data_dirs, kind, at)
+            if found is not None:
+                return found
         return open_remote_store(data_dirs, kind, rebuild=rebuild)
 
     if kind == "oxigraph" and path is None:
@@ -466,15 +471,19 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
     return OxigraphStore(target, read_only=True), True
 
 
-def _fill(store, data_dirs: Sequence[str | Path], plans=None) -> None:
+def _fill(store, data_dirs: Sequence[str | Path], plans=None, extra: Sequence[tuple[bytes, str]] = ()) -> int:
+    """Load the ontology, the plans and ``extra`` ``(N-Triples, graph)`` pairs; return the
+    number of triples loaded into the named graphs (as ``len(store)`` counts them)."""
     from .build import ONTOLOGY_GRAPH, build_plan_graph, ontology_graph, plan_graph_iri, sorted_ntriples
     from .load import load_plans
 
     plans = plans if plans is not None else load_plans(data_dirs)
     items = [(sorted_ntriples(ontology_graph()), str(ONTOLOGY_GRAPH))]
     items += [(sorted_ntriples(build_plan_graph(plan)), str(plan_graph_iri(plan))) for plan in plans]
+    items += list(extra)
     if hasattr(store, "load_graphs"):
         store.load_graphs(items)  # one bulk load: on disk each load costs a fixed ~0.1 s
     else:
         for data, graph in items:
             store.load_ntriples(data, graph)
+    return sum(1 for data, _ in items for line in data.splitlines() if line.strip() and not line.startswith(b"#"))

@@ -39,7 +39,7 @@ from typing import Sequence
 from . import namespaces as ns
 
 __all__ = ["Version", "VersionError", "LockBusy", "publish", "list_versions", "latest", "open_version", "get_version",
-           "resolve_version", "open_for_read", "version_data_dirs", "version_plans", "version_store_path", "data_id", "version_ntriples",
+           "resolve_version", "open_for_read", "publication", "version_data_dirs", "version_plans", "version_store_path", "data_id", "version_ntriples",
            "version_iri", "home_dir", "keep_setting", "ID_LENGTH", "KEEP_ENV", "LOCK_WAIT_ENV"]
 
 ID_LENGTH = 12
@@ -214,6 +214,13 @@ def list_versions(home: str | Path | None = None) -> list[Version]:
     return sorted(found.values(), key=lambda v: (order.get(v.id, -1), v.created), reverse=True)
 
 
+def publication(home: str | Path | None = None) -> dict | None:
+    """The raw record of the latest publication (``{"id", "published", "serial"}``): it changes
+    whenever something is published, also when the same version is built again (``--rebuild``)."""
+    cur = _read_json(home_dir(home) / "current.json")
+    return cur if isinstance(cur, dict) and cur.get("id") else None
+
+
 def latest(home: str | Path | None = None) -> Version | None:
     """The published version (``current.json``), or ``None`` when nothing is published."""
     home = home_dir(home)
@@ -278,7 +285,7 @@ def open_version(at: str | None = None, home: str | Path | None = None):
     if not (path / "CURRENT").exists():
         raise VersionError(f"versionen {v.id} saknar sin lagring ({path}); publicera data på nytt med uvts build")
     store = OxigraphStore(path, read_only=True)
-    store.version = v
+    store.version, store.version_home = v, home_dir(home)
     return store
 
 
@@ -297,7 +304,7 @@ def open_for_read(data_dirs: Sequence[str | Path], at: str | None = None, plans=
     v = _load_version(home_dir(home), vid)
     if v is not None and v.builder == _builder() and (version_store_path(v, home) / "CURRENT").exists():
         store = OxigraphStore(version_store_path(v, home), read_only=True)
-        store.version = v
+        store.version, store.version_home = v, home_dir(home)
         return store, False
     store = OxigraphStore()
     _fill(store, data_dirs, plans)
@@ -422,7 +429,8 @@ def _set_current(home: Path, vid: str) -> None:
     history = _history(home)
     history.append({"id": vid, "published": _now()})
     _write_json_atomic(home / "history.json", history)
-    _write_json_atomic(home / "current.json", {"id": vid})
+    _write_json_atomic(home / "current.json", {"id": vid, "published": history[-1]["published"],
+                                               "serial": len(history)})
 
 
 def _prune(home: Path, keep: int | None) -> list[str]:
@@ -495,9 +503,7 @@ def publish(data_dirs: Sequence[str | Path], *, message: str | None = None, sour
                               source=src, message=message if message is not None else (existing.message if existing else None),
                               revises=revises, triples=0, builder=builder, folders=folders)
             store = OxigraphStore(tmp / "store")
-            _fill(store, [], plans)
-            store.load_ntriples(version_ntriples(version), version_iri(vid))
-            triples = len(store)
+            triples = _fill(store, [], plans, extra=[(version_ntriples(version), version_iri(vid))])
             store.close()
             del store
             version = Version(**{**asdict(version), "triples": triples})

@@ -127,11 +127,13 @@ def test_cli_reports_problems_and_writes_nothing(data_copy, tmp_path):
     ok = run_cli("build", "--data", str(data_copy), "-o", str(out), env=env)
     assert ok.returncode == 0, ok.stderr
     before = out.read_bytes()
-    store_meta = (tmp_path / "home" / "store" / "uvts-meta.json").read_text()
+    store_meta = (tmp_path / "home" / "current.json").read_text()  # the published version (uvts.graph.versions)
+    published = sorted(p.name for p in (tmp_path / "home" / "versions").iterdir())
     edit(data_copy, AMI, "    min_age: 16\n", "    min_age: sexton\n")
     bad = run_cli("build", "--data", str(data_copy), "-o", str(out), env=env)
     assert bad.returncode == 1
     assert "arbetsmarknad-och-integration.yaml:" in bad.stderr and "min_age" in bad.stderr
     assert out.read_bytes() == before  # the previous output is intact
-    assert (tmp_path / "home" / "store" / "uvts-meta.json").read_text() == store_meta
+    assert (tmp_path / "home" / "current.json").read_text() == store_meta
+    assert sorted(p.name for p in (tmp_path / "home" / "versions").iterdir()) == published
     assert not list(tmp_path.glob(".graph.nt.*"))  # no half-written temporary file left

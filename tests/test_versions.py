@@ -206,6 +206,15 @@ def test_cli_build_versions_diff_and_at(small, tmp_path):
     assert r.returncode == 1 and "okänd version '0000aaaa0000'" in r.stderr
     r = run_cli("export", "--at", listed[1]["id"], "--format", "nt", "-o", str(tmp_path / "v1.nt"), env=env)
     assert r.returncode == 0 and "skola-2" in (tmp_path / "v1.nt").read_text(encoding="utf-8")
+    r = run_cli("report", "--at", listed[1]["id"], "--format", "md", "-o", str(tmp_path / "v1.md"), env=env)
+    assert r.returncode == 0, r.stderr
+    report = (tmp_path / "v1.md").read_text(encoding="utf-8")
+    assert "Närvaroteam" in report and "Nattvandring" not in report
+    assert "den första publicerade versionen" in report
+    r = run_cli("views", "--at", listed[1]["id"], "--out", str(tmp_path / "views"), env=env)
+    assert r.returncode == 0 and "Närvaroteam" in (tmp_path / "views" / "network.html").read_text(encoding="utf-8")
+    r = run_cli("charts", "--at", listed[1]["id"], "--out", str(tmp_path / "charts"), env=env)
+    assert r.returncode == 0 and list((tmp_path / "charts").glob("*.svg"))
 
 
 def test_reads_never_write_the_home(small, tmp_path):
@@ -299,3 +308,36 @@ def test_a_killed_writer_leaves_the_published_version_intact(tmp_path):
     v2, created = V.publish([small], home=home, wait=5)
     assert created and V.latest(home).id == v2.id
     assert not [p for p in (home / "versions").iterdir() if p.name.startswith(".")]
+
+
+def test_report_section_what_changed_since_the_previous_version(small, tmp_path):
+    from uvts.graph.store import open_store
+    from uvts.visualisations.report_document import build_document
+    from uvts.visualisations.report_markdown import render_markdown
+
+    home = tmp_path / "home"
+    V.publish([small], message="Första", home=home)
+    first = build_document(V.open_version(None, home), charts=False)
+    section = next(s for s in first["sections"] if s["id"] == "andringar")
+    assert section["title"] == "Vad har ändrats sedan förra versionen"
+    assert "första publicerade versionen" in section["blocks"][1]["text"]
+    _become_v2(small)
+    V.publish([small], message="Andra <version>", home=home)
+    doc = build_document(V.open_version(None, home), charts=False)
+    scoped = build_document(V.open_version(None, home), plan="lillby-2025-2027", charts=False)
+    section = next(s for s in doc["sections"] if s["id"] == "andringar")
+    assert "”Andra <version>”" in section["blocks"][0]["text"]
+    assert "9 ändringar" in section["blocks"][1]["text"]
+    by_title = {s["title"]: s["blocks"][0]["items"] for s in section["sections"]}
+    assert by_title["Insatser"] == [
+        "Sommarlov för alla: externa aktörer ändrad från – till Idrottsföreningen", "Ny: Nattvandring",
+        "Läxhjälp och studiestöd: nivåer ändrad från Universell till Universell, Selektiv",
+        "Läxhjälp och studiestöd: när ändrad från Hela perioden. till Från hösten 2025.",
+        "Läxhjälp och studiestöd: titel ändrad från Läxhjälp till Läxhjälp och studiestöd", "Borttagen: Närvaroteam"]
+    assert by_title["Budget"] == ["Skolförvaltningen: budgettillskott (kr) ändrad från 500 000 till 750 000"]
+    assert next(s for s in scoped["sections"] if s["id"] == "andringar")["sections"] == section["sections"]
+    md = render_markdown(doc)
+    assert "## Vad har ändrats sedan förra versionen" in md and "- Ny: Nattvandring" in md
+    # a report of data that is not published has no such section
+    memory, _ = open_store([small], kind="memory")
+    assert not [s for s in build_document(memory, charts=False)["sections"] if s["id"] == "andringar"]

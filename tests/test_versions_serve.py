@@ -194,3 +194,97 @@ def test_publish_under_load(home, small):
         stop.set()
         server.should_exit = True
         thread.join(30)
+
+
+def test_rest_versions_diff_and_the_changes_page(home, small):
+    golden = json.loads((ROOT / "tests" / "golden" / "diff-lillby.json").read_text(encoding="utf-8"))
+    app = create_app(Settings(data=(small,), query_workers=1))
+    with TestClient(app) as client:
+        page = client.get("/andringar")
+        assert page.status_code == 200 and "den första" in page.text
+        v1 = V.latest()
+        shutil.rmtree(small)
+        shutil.copytree(FIXTURES / "v2", small)
+        v2, _ = V.publish([small], message="Nattvandring <tillagd>")
+        _wait_for(app, v2.id)
+        listed = client.get("/versions").json()
+        assert listed["current"] == v2.id and [v["id"] for v in listed["versions"]] == [v2.id, v1.id]
+        assert client.get(f"/versions/{v1.id}").json()["id"] == v1.id
+        assert client.get("/versions/0000aaaa0000").status_code == 404
+        assert client.get("/diff").json() == {"from": v1.id, "to": v2.id, "changes": golden["changes"]}
+        back = client.get("/diff", params={"from": v2.id, "to": v1.id}).json()
+        assert {c["id"] for c in back["changes"] if c["kind"] == "added"} == {"skola-2"}
+        r = client.get("/diff", params={"from": "nope"})
+        assert r.status_code == 404 and r.json()["ok"] is False and "okänd version" in r.json()["error"]
+        # the page: the last two by default, in Swedish, with links to the resources' pages
+        html = client.get("/andringar").text
+        assert "<h2>Insatser</h2>" in html and "<h2>Budget</h2>" in html
+        assert '<a href="/insatser/fritid-2">Ny: Nattvandring</a>' in html
+        assert f'<a href="/insatser/skola-2?at={v1.id}">Borttagen: Närvaroteam</a>' in html  # gone now: the old page
+        assert "Idrottsföreningen" in html and "idrottsforeningen<" not in html
+        assert "Nattvandring &lt;tillagd&gt;" in html  # the message, escaped
+        assert f'<option value="{v1.id}" selected>' in html and f'<option value="{v2.id}" selected>' in html
+        assert client.get(f"/insatser/skola-2?at={v1.id}").status_code == 200
+        assert client.get("/insatser/skola-2").status_code == 404
+        html = client.get("/andringar", params={"from": v2.id, "to": v1.id}).text
+        assert "Ny: Närvaroteam" in html
+        r = client.get("/andringar", params={"from": "zzzz"})
+        assert r.status_code == 404 and "okänd version" in r.text
+        assert '<a href="/andringar"' in client.get("/").text  # in the navigation
+
+
+def test_uvts_serve_publishes_at_start_and_keeps_the_last_good_version(home, small, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, UVTS_HOME=str(home))
+    assert run_cli("build", "--data", str(small), env={"UVTS_HOME": str(home)}).returncode == 0
+    good = V.latest(home)
+    (small / "places.yaml").write_text("- id: [trasig\n", encoding="utf-8")  # bad data at start
+    port = _free_port()
+    log = open(tmp_path / "serve.log", "w+", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "uvts", "serve", "--data", str(small), "--port", str(port),
+                             "--query-workers", "1", "--log-level", "warning"], env=env, cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.seek(0) or log.read()
+            try:
+                if httpx.get(base + "/overview", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        log.seek(0)
+        text = log.read()
+        assert "data kunde inte publiceras" in text and f"visar version {good.id}" in text
+        assert httpx.get(base + "/overview").json()["counts"]["places"] == 1
+        _with_places(small, 2)  # fixed and extended, then published by another command
+        assert run_cli("build", "--data", str(small), env={"UVTS_HOME": str(home)}).returncode == 0
+        deadline = time.monotonic() + 60
+        while httpx.get(base + "/overview").json()["counts"]["places"] != 3:
+            assert time.monotonic() < deadline, "uvts serve did not switch to the new version"
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+
+
+def test_a_rebuilt_version_is_reopened(home, small):
+    """`uvts build --rebuild` builds the same version again in a new folder: the service reopens it."""
+    app = create_app(Settings(data=(small,), query_workers=1))
+    with TestClient(app) as client:
+        first_store = app.state.store
+        n = _count(client)
+        V.publish([small], rebuild=True)
+        deadline = time.monotonic() + 60
+        while app.state.store is first_store:
+            assert time.monotonic() < deadline, "the service did not reopen the rebuilt version"
+            time.sleep(0.05)
+        V.publish([small])  # cleans up the set-aside folder of the first build
+        assert _count(client) == n and client.get("/overview").json()["counts"]["places"] == 1

@@ -310,8 +310,14 @@ def build_document(store, plan: str | None = None, seed: int = 0, date=None, cha
     stated = sum(float(r["budget"].to_python()) for r in _select(store, _Q_STATED_BUDGET, plan).rows
                  if any(p["plan"] == r["plan"].value for p in plans))
     facts = {"lines": lines, "stated_budget": stated or None, "plans": plans}
-    return document_from(G, results, facts, date=report_date(date), version=data_version(store, plan), seed=seed,
-                         charts=charts)
+    doc = document_from(G, results, facts, date=report_date(date), version=data_version(store, plan), seed=seed,
+                        charts=charts)
+    from .report_changes import changes_section  # "Vad har ändrats sedan förra versionen" (published versions)
+
+    changes = changes_section(store, [p["id"] for p in plans] if plan else None)
+    if changes is not None:
+        doc["sections"].insert(1, changes)
+    return doc
 
 
 def document_from(G, results: dict, facts: dict, date, version: str, seed: int = 0, charts: bool = True) -> dict:
