@@ -21,7 +21,7 @@ from .store import QueryError
 
 __all__ = ["run_guarded", "GuardedCrash", "memory_limit_mb", "limit_memory", "DEFAULT_MEMORY_MB", "crash_message"]
 
-DEFAULT_MEMORY_MB = 2048
+DEFAULT_MEMORY_MB = 1024
 ENV_MEMORY = "UVTS_QUERY_MEMORY"
 
 
@@ -44,14 +44,26 @@ def memory_limit_mb(environ=None) -> int:
     return value
 
 
+def _address_space_mb() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE") // (1024 * 1024)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+
+
 def limit_memory(mb: int) -> None:
-    """Limit this process's address space to ``mb`` megabytes (0: no limit), where the OS allows it."""
+    """Let this process take at most ``mb`` megabytes more address space than it holds now (0: no limit).
+
+    ``RLIMIT_AS`` where the OS has it. Measured from the current size, so the setting means
+    "memory one query may take", whatever the libraries and the store's own mappings cost.
+    """
     if not mb:
         return
     try:
         import resource
 
-        limit = mb * 1024 * 1024
+        limit = (_address_space_mb() + mb) * 1024 * 1024
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
@@ -66,7 +78,7 @@ def crash_message(signum: int | None, memory_mb: int) -> str:
         how = ""
     else:
         how = f" ({signal.Signals(signum).name})" if signum in signal.Signals._value2member_map_ else f" (signal {signum})"
-    memory = (f" eller behövde mer minne än gränsen på {memory_mb} MB (UVTS_QUERY_MEMORY)" if memory_mb else "")
+    memory = (f" eller behövde mer minne än gränsen på {memory_mb} MB för en fråga (UVTS_QUERY_MEMORY)" if memory_mb else "")
     return (f"SPARQL-motorn kraschade på frågan{how}{memory}. Gör frågan enklare eller snävare, till "
             f"exempel med färre UNION-grenar, mindre nästling eller LIMIT.")
 

@@ -207,7 +207,7 @@ class Limits:
 
     max_chars: int = 50_000  # rdflib parses about 50 KB a second
     max_depth: int = 20  # nested { ( [ together; rdflib's parser recurses past about 28
-    max_union: int = 200  # UNION keywords; 10,000 make pyoxigraph crash, 1,000 take rdflib 1.4 s to parse
+    max_union: int = 200  # UNION branches; 10,000 make pyoxigraph crash, 1,000 take rdflib 1.4 s to parse
 
 
 LIMITS = Limits()
@@ -231,10 +231,10 @@ def check_limits(text: str, limits: Limits = LIMITS, what: str = "Frågan") -> N
         raise SparqlRefusal(400, f"{what} är för djupt nästlad: {deepest} nivåer av klamrar och parenteser, men "
                                  f"gränsen är {limits.max_depth}. Skriv den plattare (till exempel med BIND i "
                                  f"flera steg).")
-    unions = len(_UNION.findall(code))
-    if unions > limits.max_union:
-        raise SparqlRefusal(400, f"{what} har för många UNION-grenar: {unions + 1}, men gränsen är "
-                                 f"{limits.max_union + 1}. Använd VALUES för många alternativ, eller dela upp frågan.")
+    branches = len(_UNION.findall(code)) + 1
+    if branches > limits.max_union:
+        raise SparqlRefusal(400, f"{what} har för många UNION-grenar: {branches}, men gränsen är "
+                                 f"{limits.max_union}. Använd VALUES för många alternativ, eller dela upp frågan.")
 
 
 def inspect_query(text: str) -> QueryInfo:
