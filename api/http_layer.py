@@ -63,7 +63,7 @@ def _protocol_class():
     class ErrorShapeH11Protocol(H11Protocol):
         def send_400_response(self, msg: str) -> None:
             buffer, _ = self.conn.trailing_data
-            limit = getattr(self.config, "h11_max_incomplete_event_size", None) or h11.DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
+            limit = getattr(self.conn, "_max_incomplete_event_size", None) or 16 * 1024  # h11's default
             status, reason, message = _classify(buffer, limit)
             body = http_error_body(status, message)
             headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
@@ -76,7 +76,20 @@ def _protocol_class():
                 output = (f"HTTP/1.1 {status} {reason}\r\n".encode() + b"".join(k + b": " + v + b"\r\n" for k, v in headers)
                           + b"\r\n" + body)
             self.transport.write(output)
-            self.transport.close()
+            # Closing with unread request bytes makes the kernel reset the connection, and the client
+            # never reads the answer: half-close, discard what still arrives, close a moment later.
+            self._draining = True
+            try:
+                if self.transport.can_write_eof():
+                    self.transport.write_eof()
+                self.loop.call_later(2.0, self.transport.close)
+            except (AttributeError, RuntimeError, OSError):
+                self.transport.close()
+
+        def data_received(self, data: bytes) -> None:
+            if getattr(self, "_draining", False):
+                return
+            super().data_received(data)
 
     return ErrorShapeH11Protocol
 

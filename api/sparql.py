@@ -236,14 +236,14 @@ async def _unless_disconnected(request, work):
     raise ApiError(499, "Klienten kopplade ner; frågan avbröts.")
 
 
-def _crash_message(exc) -> str:
+def _crash_message(exc, memory_mb: int = 0) -> str:
     from uvts.graph.guarded import crash_message
 
     memory = getattr(exc, "memory", False)
     if memory:
         return ("Frågan avbröts: den behövde mer minne än tjänstens gräns för en fråga. Gör den snävare "
                 "(färre rader, kortare strängar, LIMIT). Frågeprocessen har ersatts.")
-    return "Frågan avbröts: " + crash_message(exc.signal, 0) + " Frågeprocessen har ersatts."
+    return "Frågan avbröts: " + crash_message(exc.signal, memory_mb) + " Frågeprocessen har ersatts."
 
 
 async def run_in_pool(request, text: str, accept: str | None, default_graphs=(), named_graphs=()) -> dict:
@@ -277,7 +277,7 @@ async def run_in_pool(request, text: str, accept: str | None, default_graphs=(),
         raise ApiError(503, "Alla frågeprocesser är upptagna just nu; försök igen om en stund.",
                        {"Retry-After": "2"}) from None
     except WorkerCrashed as exc:
-        raise ApiError(503, _crash_message(exc)) from None
+        raise ApiError(503, _crash_message(exc, settings.query_memory)) from None
     if not reply.get("ok"):
         raise ApiError(reply["status"], reply["message"])
     return reply
@@ -319,7 +319,8 @@ async def _run_update(request, text: str, params: dict[str, list[str]]):
         raise ApiError(503, "Tjänsten är upptagen med andra frågor; försök igen om en stund.",
                        {"Retry-After": "2"}) from None
     except WorkerCrashed as exc:
-        raise ApiError(503, _crash_message(exc).replace("Frågan avbröts", "Uppdateringen gjordes inte")) from None
+        message = _crash_message(exc, settings.query_memory)
+        raise ApiError(503, message.replace("Frågan avbröts", "Uppdateringen gjordes inte")) from None
     if not reply.get("ok"):
         raise ApiError(reply["status"], reply["message"])
     return Response(status_code=204)
