@@ -204,7 +204,7 @@ class QueryPool:
     def busy(self) -> int:
         """Workers not ready for a job right now (running one, or starting)."""
         idle = self._idle.qsize() if self._idle is not None else 0
-        return self.size - idle
+        return max(0, self.size - idle)  # (spares for long jobs can make more than ``size`` idle)
 
     # --- life cycle -------------------------------------------------------------------------
 

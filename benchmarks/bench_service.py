@@ -221,6 +221,7 @@ async def _throughput(base: str, query: str, requests_per_client: int) -> list[L
     return results
 
 
+SETTLE_SECONDS = 4.0
 CHEAP_CLIENT = "127.0.0.2"  # another client than the runaways' (127.0.0.1): loopback answers on all of 127/8
 
 
@@ -245,7 +246,8 @@ async def _cheap_while_slow(base: str, requests: int, slow: int = 4) -> list[Loa
                                       local_address=CHEAP_CLIENT))
     runaways = [_open_runaway(base) for _ in range(slow)]
     try:
-        await asyncio.sleep(1.5)  # the runaways run (and have turned "long") by now
+        # By now the runaways run, have turned "long" (after 1 s) and their spare workers have started.
+        await asyncio.sleep(SETTLE_SECONDS)
         for name, send in cheap.items():
             results.append(await run_load(send, name=f"{name}, {slow} runaways of one client", concurrency=1,
                                           requests=requests, max_seconds=30, local_address=CHEAP_CLIENT))

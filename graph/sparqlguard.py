@@ -82,55 +82,33 @@ class UpdateInfo:
 
 # --- the lexical view -----------------------------------------------------------------------
 
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_LONG_STRINGS = ("'''", '"""')
+# One token of what is not code: a comment, a long or short string (unterminated: to the end of
+# its line or of the text), an IRI, or an escaped character outside them (ex:a\#b keeps its name).
+_LEX = re.compile(
+    r"#[^\n]*"  # a comment
+    r"|'''(?:[^'\\]|\\.|\\\Z|'(?!''))*(?:'''|\Z)"  # long strings
+    r'|"""(?:[^"\\]|\\.|\\\Z|"(?!""))*(?:"""|\Z)'
+    r"|'(?:[^'\\\n]|\\.|\\\Z)*(?:'|\Z|(?=\n))"  # short strings
+    r'|"(?:[^"\\\n]|\\.|\\\Z)*(?:"|\Z|(?=\n))'
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'  # an IRI
+    r"|\\.?",  # an escaped character in a prefixed name
+    re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+def _blank(match) -> str:
+    token = match.group()
+    return token if token[0] == "\\" else _NOT_NEWLINE.sub(" ", token)
 
 
 def code_only(text: str) -> str:
     """``text`` with comments, string literals and IRIs replaced by spaces (same length).
 
     What is left is the SPARQL "code": keywords, variables, prefixed names, punctuation.
+    (One regular expression; it gives the same result as a character-by-character scanner on
+    every saved query and 50,000 random texts of quotes, backslashes, brackets and newlines.)
     """
-    out = list(text)
-    i, n = 0, len(text)
-
-    def blank(a: int, b: int) -> None:
-        for k in range(a, min(b, n)):
-            if out[k] not in "\n":
-                out[k] = " "
-
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            blank(i, j)
-            i = j
-        elif text.startswith(_LONG_STRINGS, i):
-            quote = text[i:i + 3]
-            j = i + 3
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            blank(i, j + 3)
-            i = j + 3
-        elif c in "'\"":
-            j = i + 1
-            while j < n and text[j] != c and text[j] != "\n":
-                j += 2 if text[j] == "\\" else 1
-            blank(i, j + 1)
-            i = j + 1
-        elif c == "<":
-            m = _IRIREF.match(text, i)
-            if m:
-                blank(i, m.end())
-                i = m.end()
-            else:
-                i += 1  # the less-than operator
-        elif c == "\\":
-            i += 2  # an escape in a prefixed name (ex:a\#b, ex:a\'b): the next character is part of the name
-        else:
-            i += 1
-    return "".join(out)
+    return _LEX.sub(_blank, text)
 
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -214,18 +192,22 @@ LIMITS = Limits()
 _UNION = re.compile(r"(?<![\w:?$\-.])UNION(?![\w:\-])", re.IGNORECASE)
 
 
-def check_limits(text: str, limits: Limits = LIMITS, what: str = "Frågan") -> None:
-    """Refuse (400) a text that is too long, nested too deep or has too many UNION branches."""
+def check_limits(text: str, limits: Limits = LIMITS, what: str = "Frågan", code: str | None = None) -> None:
+    """Refuse (400) a text that is too long, nested too deep or has too many UNION branches.
+
+    ``code``: the text's :func:`code_only` form, when the caller has it already.
+    """
     if len(text) > limits.max_chars:
         raise SparqlRefusal(400, f"{what} är för lång: {len(text)} tecken, men gränsen är {limits.max_chars}. "
                                  f"Dela upp den i flera mindre frågor.")
-    code = code_only(text)
+    code = code_only(text) if code is None else code
     depth = deepest = 0
-    for ch in code:
-        if ch in "{([":
+    for match in _BRACKETS.finditer(code):
+        if match.group() in "{([":
             depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "})]":
+            if depth > deepest:
+                deepest = depth
+        else:
             depth -= 1
     if deepest > limits.max_depth:
         raise SparqlRefusal(400, f"{what} är för djupt nästlad: {deepest} nivåer av klamrar och parenteser, men "
@@ -235,6 +217,9 @@ def check_limits(text: str, limits: Limits = LIMITS, what: str = "Frågan") -> N
     if branches > limits.max_union:
         raise SparqlRefusal(400, f"{what} har för många UNION-grenar: {branches}, men gränsen är "
                                  f"{limits.max_union}. Använd VALUES för många alternativ, eller dela upp frågan.")
+
+
+_BRACKETS = re.compile(r"[{(\[\])}]")
 
 
 def inspect_query(text: str) -> QueryInfo:
@@ -356,25 +341,39 @@ def refuse_unknown_graphs(iris, store_graphs) -> None:
                                  f"(tjänsten hämtar aldrig data från andra adresser): {known}.")
 
 
-_FROM = re.compile(r"(?<![\w:?$\-.])FROM(?![\w:\-])", re.IGNORECASE)
+_LEXICAL_OK: OrderedDict[str, bool] = OrderedDict()  # texts that passed the lexical checks -> has FROM
 
 
 def check_store_query(text: str, graphs) -> QueryInfo | None:
     """The library's guard before a store runs ``text`` (any store: embedded, rdflib, remote).
 
-    Always: :func:`check_limits` and the lexical check for ``SERVICE`` and ``LOAD`` (cheap).
-    When the text has ``FROM``: a full parse (cached), and every graph it names must be one of
-    ``graphs()`` (a callable, so a remote store is asked only then). Returns the parsed
-    :class:`QueryInfo` when it parsed, else ``None``.
+    Always: :func:`check_limits` and the lexical check for ``SERVICE`` and ``LOAD`` (cheap, and
+    remembered for the last 256 texts that passed, so saved queries pay once). When the text
+    has ``FROM``: a full parse (cached), and every graph it names must be one of ``graphs()``
+    (a callable, so a remote store is asked only then). Returns the parsed :class:`QueryInfo`
+    when it parsed, else ``None``.
     """
-    check_limits(text)
-    words = lexical_keywords(text)
-    if "SERVICE" in words:
-        raise _refuse_service()
-    if "LOAD" in words:
-        raise SparqlRefusal(400, LOAD_MESSAGE)
-    if not _FROM.search(code_only(_expand_codepoints(text))):
+    has_from = _LEXICAL_OK.get(text)
+    if has_from is None:
+        code = code_only(_expand_codepoints(text))
+        check_limits(text, code=code)
+        if _keyword(code, "SERVICE"):
+            raise _refuse_service()
+        if _keyword(code, "LOAD"):
+            raise SparqlRefusal(400, LOAD_MESSAGE)
+        has_from = _keyword(code, "FROM")
+        if len(text) <= CACHE_MAX_TEXT:
+            _LEXICAL_OK[text] = has_from
+            while len(_LEXICAL_OK) > CACHE_SIZE:
+                _LEXICAL_OK.popitem(last=False)
+    else:
+        _LEXICAL_OK.move_to_end(text)
+    if not has_from:
         return None
     info = cached_inspect_query(text)
     refuse_unknown_graphs([*info.from_graphs, *info.from_named], graphs())
     return info
+
+
+def _keyword(code: str, word: str) -> bool:
+    return re.search(rf"(?<![\w:?$\-.]){word}(?![\w:\-])", code, flags=re.IGNORECASE) is not None
