@@ -286,6 +286,9 @@ async def run_in_pool(request, text: str, accept: str | None, default_graphs=(),
 async def _run_query(request, text: str, params: dict[str, list[str]]):
     from .sparql_formats import content_type
 
+    if "using-graph-uri" in params or "using-named-graph-uri" in params:
+        raise ApiError(400, "Parametrarna using-graph-uri och using-named-graph-uri gäller uppdateringar; en fråga "
+                            "väljer grafer med default-graph-uri och named-graph-uri.")
     reply = await run_in_pool(request, text, request.headers.get("accept"),
                               params.get("default-graph-uri", []), params.get("named-graph-uri", []))
     return Response(reply["body"], status_code=200, media_type=content_type(reply["media_type"]),
@@ -310,6 +313,9 @@ async def _run_update(request, text: str, params: dict[str, list[str]]):
     if params.get("using-graph-uri") or params.get("using-named-graph-uri"):
         raise ApiError(400, "Parametrarna using-graph-uri och using-named-graph-uri stöds inte; skriv USING i "
                             "uppdateringen.")
+    if "default-graph-uri" in params or "named-graph-uri" in params:
+        raise ApiError(400, "Parametrarna default-graph-uri och named-graph-uri gäller frågor, inte uppdateringar; "
+                            "skriv USING eller GRAPH i uppdateringen.")
     try:
         reply = await request.app.state.sparql_pool.update(text)
     except QueryTimeout:

@@ -321,14 +321,14 @@ class QueryPool:
                 return worker
             self._replace(worker)
 
-    def _demote(self, worker: _Worker) -> None:
-        """A job on ``worker`` runs long: lower its priority and start a spare in its place."""
+    def _demote(self, worker: _Worker, spare: bool = True) -> None:
+        """A job on ``worker`` runs long: lower its priority and (``spare``) start a spare in its place."""
         try:
             os.setpriority(os.PRIO_PROCESS, worker.process.pid, 10)
             worker.demoted = True
         except (OSError, AttributeError):
             pass
-        if self.long_jobs < self.max_long and not self._closed:
+        if spare and self.long_jobs < self.max_long and not self._closed:
             worker.long = True
             self.long_jobs += 1
             self._background(self._restart(None))
@@ -340,15 +340,18 @@ class QueryPool:
         else:
             self._idle.put(worker)
 
-    async def _call(self, worker: _Worker, message, timeout: float):
-        """Send one job and wait for its reply; on timeout or crash the worker is replaced."""
+    async def _call(self, worker: _Worker, message, timeout: float, spare: bool = True):
+        """Send one job and wait for its reply; on timeout or crash the worker is replaced.
+
+        ``spare``: start a spare worker if the job runs long (not during an update, whose
+        spare would start from the state before it)."""
         loop = asyncio.get_running_loop()
         try:
             worker.conn.send(message)
             first = min(timeout, self.demote_after) if self.demote_after else timeout
             reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, first)
             if reply is _TIMEOUT and first < timeout:
-                self._demote(worker)
+                self._demote(worker, spare)
                 reply = await loop.run_in_executor(self._executor, _wait_reply, worker.conn, timeout - first)
         except (OSError, EOFError):
             reply = _CRASHED
@@ -436,7 +439,7 @@ class QueryPool:
                 raise
             first, rest = held[0], held[1:]
             try:
-                reply = await self._call(first, ("update", {"update": text}), self.timeout)
+                reply = await self._call(first, ("update", {"update": text}), self.timeout, spare=False)
             except PoolError:
                 for w in rest:
                     self._release(w)
@@ -450,7 +453,7 @@ class QueryPool:
             self._release(first)
             for w in rest:
                 try:
-                    loaded = await self._call(w, ("load", self._snapshot), max(self.timeout, 30.0))
+                    loaded = await self._call(w, ("load", self._snapshot), max(self.timeout, 30.0), spare=False)
                 except PoolError:
                     continue  # replaced: the new worker starts from the snapshot
                 if loaded.get("ok"):

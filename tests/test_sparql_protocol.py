@@ -310,6 +310,31 @@ def test_dataset_in_the_url_of_a_form_post_is_honoured(client):
     assert_error(r, 400, "query")
 
 
+def test_dataset_parameters_of_the_other_operation_are_refused(client, update_client):
+    r = client.get("/sparql", params={"query": Q_ASK, "using-graph-uri": ONTOLOGY_GRAPH})
+    assert_error(r, 400, "using-graph-uri")
+    r = update_client.post("/sparql", params={"default-graph-uri": ONTOLOGY_GRAPH}, content=b"CLEAR SILENT GRAPH <urn:x>",
+                           headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"})
+    assert_error(r, 400, "default-graph-uri")
+
+
+def test_guarded_child_reports_a_segfault_in_swedish():
+    from uvts.graph.guarded import GuardedCrash, run_guarded
+
+    assert run_guarded(sum, [1, 2, 3]) == 6
+    with pytest.raises(GuardedCrash, match="kraschade.*SIGSEGV"):
+        run_guarded(_segfault)
+    with pytest.raises(SparqlRefusal) as caught:  # the child's exceptions come back as they were
+        run_guarded(inspect_query, "SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } }")
+    assert caught.value.status == 400
+
+
+def _segfault():
+    import ctypes
+
+    ctypes.string_at(0)  # reads address 0: a real segmentation fault
+
+
 def test_head_on_get_routes(client):
     get = send(client, "GET", "get", Q_SELECT)
     head = send(client, "HEAD", "get", Q_SELECT)
