@@ -13,7 +13,7 @@ and a fresh one started in the background.
   ``queue_wait`` seconds for a free worker (:class:`PoolBusy`) and has ``timeout`` seconds
   to run (:class:`QueryTimeout`).
 * A job still running after ``demote_after`` seconds (1 s) is "long": its process's CPU priority
-  is lowered (``nice`` 10), and a spare worker is started in its place (up to ``max_long`` long
+  is lowered (``nice`` 19), and a spare worker is started in its place (up to ``max_long`` long
   jobs at once), so the ``size`` workers stay free for short queries: a long query never takes
   the lane of a short one. Its process is stopped once it is done.
 * A job whose caller goes away (the client disconnected: the endpoint cancels the call) has
@@ -43,6 +43,7 @@ __all__ = ["QueryPool", "PoolBusy", "ClientBusy", "QueryTimeout", "WorkerCrashed
 
 log = logging.getLogger("uvts.api.sparql")
 
+LONG_NICE = 19  # CPU priority of a long job's process: the lowest, so short queries and the server come first
 _TIMEOUT = object()
 _CRASHED = object()
 
@@ -266,6 +267,11 @@ class QueryPool:
         a spare already took its place)."""
         self._workers.discard(worker)
         self.restarts += 1
+        try:  # now, not when a helper thread is free: a cancelled query must stop at once
+            if worker.alive():
+                worker.process.kill()
+        except OSError:
+            pass
         if worker.long:
             worker.long = False
             self.long_jobs -= 1
@@ -324,7 +330,7 @@ class QueryPool:
     def _demote(self, worker: _Worker, spare: bool = True) -> None:
         """A job on ``worker`` runs long: lower its priority and (``spare``) start a spare in its place."""
         try:
-            os.setpriority(os.PRIO_PROCESS, worker.process.pid, 10)
+            os.setpriority(os.PRIO_PROCESS, worker.process.pid, LONG_NICE)
             worker.demoted = True
         except (OSError, AttributeError):
             pass

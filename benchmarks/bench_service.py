@@ -287,7 +287,7 @@ def _cancel_after_disconnect(base: str, rounds: int = 3) -> list[float]:
         deadline = time.monotonic() + 30
         long = []
         while not long and time.monotonic() < deadline:
-            long = [p for p in _children(server_pid) if _nice(p) == 10]
+            long = [p for p in _children(server_pid) if _nice(p) == 19]
             time.sleep(0.02)
         if not long:
             sock.close()

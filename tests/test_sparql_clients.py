@@ -29,6 +29,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
+from uvts.api.sparql_pool import LONG_NICE
 from uvts.graph.paths import ROOT
 
 DOCS = ROOT / "docs" / "service.md"
@@ -344,8 +345,8 @@ def _nice(pid: int) -> int | None:
 
 
 def long_running_workers(proc) -> list[int]:
-    """Worker processes running a long query (the pool lowers their priority to nice 10 after a second)."""
-    return [pid for pid in _children(proc.pid) if _nice(pid) == 10 and _running(pid)]
+    """Worker processes running a long query (the pool lowers their priority to nice 19 after a second)."""
+    return [pid for pid in _children(proc.pid) if _nice(pid) == LONG_NICE and _running(pid)]
 
 
 def wait_for(condition, seconds: float = 30.0, what: str = "condition"):

@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 
 from uvts.api.app import create_app
 from uvts.api.settings import Settings
+from uvts.api.sparql_pool import LONG_NICE
 from uvts.graph.sparqlguard import (SparqlRefusal, cached_inspect_query, code_only, inspect_query, inspect_update,
                                    lexical_keywords, tree_names, unknown_graphs)
 from uvts.api.sparql_formats import (ASK_TYPES, GRAPH_TYPES, SELECT_TYPES, negotiate, parse_accept, results_csv,
@@ -700,17 +701,17 @@ def test_slow_query_is_stopped_while_other_queries_are_answered(client):
         r = send(client, "GET", "get", Q_ASK)
         assert r.status_code == 200 and r.json()["boolean"] is True
         fast_ends.append(time.monotonic())
-    if hasattr(os, "getpriority") and os.getpriority(os.PRIO_PROCESS, 0) < 10:
+    if hasattr(os, "getpriority") and os.getpriority(os.PRIO_PROCESS, 0) < LONG_NICE:
         # after a second the long query's process runs at a lower CPU priority than the others,
         # and a spare worker takes its place (the pool keeps its lanes for short queries)
         base = os.getpriority(os.PRIO_PROCESS, 0)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and "response" not in outcome:
             nices = sorted(os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids)
-            if nices == [base] * pool.size + [10]:
+            if nices == [base] * pool.size + [LONG_NICE]:
                 break
             time.sleep(0.02)
-        assert nices == [base] * pool.size + [10]
+        assert nices == [base] * pool.size + [LONG_NICE]
         assert pool.long_jobs == 1
     thread.join(60)
     assert_error(outcome["response"], 503, "tidsgränsen", "3 sekunder")
