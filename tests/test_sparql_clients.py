@@ -507,21 +507,24 @@ FETCHING = [
 
 
 @pytest.mark.parametrize("store", ["oxigraph", "memory", "rdflib"])
-def test_cli_refuses_what_the_server_refuses_on_every_store(store, listener, tmp_path):
+def test_cli_refuses_what_the_server_refuses_on_every_store(store, listener, tmp_path, monkeypatch, capsys):
+    from uvts.api.cli import main
     from uvts.graph.sparqlguard import SERVICE_MESSAGE
 
     url, seen = listener
-    home = {"UVTS_HOME": str(tmp_path)}
-    for template in FETCHING:
-        out = run_uvts("query", "--store", store, "--sparql", template.format(url=url), env_extra=home)
-        assert out.returncode == 1, (template, out.stdout, out.stderr)
-        assert out.stderr.startswith("fel: ") and "Traceback" not in out.stderr
+    monkeypatch.setenv("UVTS_HOME", str(tmp_path))
+    for template in FETCHING:  # in-process (the refusals come before any child process)
+        code = main(["query", "--store", store, "--sparql", template.format(url=url)])
+        out = capsys.readouterr()
+        assert code == 1, (template, out.out, out.err)
+        err = out.err
+        assert err.startswith("fel: ") and "Traceback" not in err
         if "SERVICE" in template:
-            assert SERVICE_MESSAGE in out.stderr
+            assert SERVICE_MESSAGE in err
         elif "FROM" in template:
-            assert "finns inte" in out.stderr and url in out.stderr
+            assert "finns inte" in err and url in err
         else:
-            assert "uppdatering" in out.stderr
+            assert "uppdatering" in err
     time.sleep(0.3)
     assert seen["n"] == 0, "the command line made a request"
 
@@ -569,11 +572,13 @@ def test_cli_survives_an_engine_crash_with_a_swedish_message(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
-def test_cli_escapes_control_characters_from_the_data(fmt, tmp_path):
+def test_cli_escapes_control_characters_from_the_data(fmt, tmp_path, monkeypatch, capsys):
+    from uvts.api.cli import main
+
+    monkeypatch.setenv("UVTS_HOME", str(tmp_path))
     query = 'SELECT ?name WHERE { BIND("Social\\u001b]0;hacked\\u0007\\u001b[31mtjänst\\u009b" AS ?name) }'
-    out = run_uvts("query", "--store", "memory", "--format", fmt, "--sparql", query,
-                   env_extra={"UVTS_HOME": str(tmp_path)})
-    assert out.returncode == 0, out.stderr
-    assert not any(ch in out.stdout for ch in "\x1b\x07\x9b"), repr(out.stdout)
-    assert "Social" in out.stdout and "tjänst" in out.stdout
-    assert ("\\u001b" if fmt == "json" else "\\x1b") in out.stdout
+    assert main(["query", "--store", "memory", "--format", fmt, "--sparql", query]) == 0
+    stdout = capsys.readouterr().out
+    assert not any(ch in stdout for ch in "\x1b\x07\x9b"), repr(stdout)
+    assert "Social" in stdout and "tjänst" in stdout
+    assert ("\\u001b" if fmt == "json" else "\\x1b") in stdout
