@@ -158,6 +158,9 @@ def create_app(settings: Settings | None = None, *, modules: list[str] | None = 
     for module in loaded:
         app.include_router(module.make_router(settings))
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body)
+    from .http_layer import HeadMiddleware
+
+    app.add_middleware(HeadMiddleware)  # HEAD on every GET route
     if settings.cors_origins:
         app.add_middleware(_cors_middleware(), allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["Accept", "Content-Type", "Authorization"], max_age=600)

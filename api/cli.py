@@ -162,7 +162,12 @@ def cmd_query(args) -> int:
     else:
         saved = get_query(args.name)
         sparql, bindings = saved.text, bind_params(saved, params)
-    result = select_in_plan(store, sparql, args.plan, None if args.sparql else bindings, limit=args.limit)
+    if args.sparql:  # a user's query: run in a child process, so an engine crash is a message, not exit 139
+        from uvts.graph.userquery import run_user_select
+
+        result = run_user_select(store, sparql, args.plan, args.limit)
+    else:
+        result = select_in_plan(store, sparql, args.plan, bindings, limit=args.limit)
     print(format_result(result, args.format))
     return 0
 

@@ -105,7 +105,10 @@ def cmd_serve(args) -> int:
 
     app = create_app(settings)
     print(f"SPARQL-slutpunkten: http://{_host_for_url(args.host)}:{args.port}/sparql", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    from .http_layer import ErrorShapeH11Protocol
+
+    # h11 with the HTTP layer's own errors (URL too long, unreadable request) in the error shape.
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, http=ErrorShapeH11Protocol)
     return 0
 
 

@@ -18,6 +18,12 @@ environment variable       meaning                                     default
 ``UVTS_CORS_ORIGINS``      comma-separated origins allowed by CORS     (none)
 ``UVTS_MAX_BODY``          largest request body in bytes               ``1000000``
 ``UVTS_QUERY_WORKERS``     worker processes that run SPARQL queries    ``3``
+``UVTS_QUERY_MEMORY``      MB of memory one SPARQL query may take      ``1024``
+                           (0: no limit)
+``UVTS_CLIENT_QUERIES``    SPARQL queries one client may run at once   ``2`` (1 with
+                                                                       one worker)
+``UVTS_PUBLIC_URL``        the endpoint's public URL (``sd:endpoint``,  the listening
+                           base IRI of queries)                        address + /sparql
 =========================  ==========================================  ===============
 """
 
@@ -51,6 +57,9 @@ class Settings:
     max_body: int = 1_000_000
     query_workers: int = 3
     rebuild: bool = False
+    query_memory: int = 1024
+    client_queries: int | None = None
+    public_url: str | None = None
 
     def __post_init__(self):
         from uvts.graph.store import STORE_KINDS
@@ -74,6 +83,15 @@ class Settings:
                                 f"fick {self.max_body}")
         if not 1 <= self.query_workers <= 64:
             raise SettingsError(f"UVTS_QUERY_WORKERS: antalet frågeprocesser måste vara 1–64, fick {self.query_workers}")
+        if self.query_memory < 0:
+            raise SettingsError(f"UVTS_QUERY_MEMORY: minnesgränsen (megabyte) kan inte vara negativ, fick "
+                                f"{self.query_memory}")
+        if self.client_queries is not None and not 1 <= self.client_queries <= 64:
+            raise SettingsError(f"UVTS_CLIENT_QUERIES: antalet samtidiga frågor per klient måste vara 1–64, fick "
+                                f"{self.client_queries}")
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError(f"UVTS_PUBLIC_URL: slutpunktens adress måste börja med http:// eller https://, fick "
+                                f"{self.public_url!r}")
         if self.update_token is not None and len(self.update_token) < 8:
             raise SettingsError("UVTS_UPDATE_TOKEN: token för uppdateringar måste ha minst 8 tecken")
 
@@ -130,6 +148,12 @@ class Settings:
             values["max_body"] = _number("UVTS_MAX_BODY", raw, int)
         if (raw := get("QUERY_WORKERS")) is not None:
             values["query_workers"] = _number("UVTS_QUERY_WORKERS", raw, int)
+        if (raw := get("QUERY_MEMORY")) is not None:
+            values["query_memory"] = _number("UVTS_QUERY_MEMORY", raw, int)
+        if (raw := get("CLIENT_QUERIES")) is not None:
+            values["client_queries"] = _number("UVTS_CLIENT_QUERIES", raw, int)
+        if (raw := get("PUBLIC_URL")) is not None:
+            values["public_url"] = raw
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:

@@ -52,6 +52,13 @@ GRAPH_TYPES = (
     ("application/turtle", "turtle"),
 )
 
+# The media type an answer is labelled with, whichever alias the client asked for: a client that
+# accepts application/json or application/xml (a browser's Accept header does) gets the format's
+# own type, as the SPARQL 1.1 Protocol wants.
+CANONICAL = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+             "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
+             "nt": "application/n-triples", "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml"}
+
 # W3C's IRIs for the formats (http://www.w3.org/ns/formats/), for the service description.
 FORMAT_IRIS = {
     "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
@@ -134,7 +141,7 @@ def negotiate(accept: str | None, available) -> tuple[str, str] | None:
             continue
         key = (rng.q, rng.specificity, -index)
         if best_key is None or key > best_key:
-            best, best_key = (media_type, name), key
+            best, best_key = (CANONICAL.get(name, media_type), name), key
     return best
 
 

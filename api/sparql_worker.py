@@ -13,11 +13,14 @@ The worker opens the embedded store read-only. When SPARQL Update is enabled it 
 on an in-memory copy instead (see :func:`open_worker_store`). It dies with the server
 (``PR_SET_PDEATHSIG`` on Linux, a watchdog thread elsewhere) and cannot open network
 connections from Python; pyoxigraph's own HTTP client is kept away by the checks in
-:mod:`uvts.api.sparql_check`, which refuse ``SERVICE`` and ``LOAD`` before anything runs.
+:mod:`uvts.graph.sparqlguard`, which refuse ``SERVICE`` and ``LOAD`` before anything runs.
+
+Its memory is capped (``RLIMIT_AS``: its size after start-up plus ``memory_mb``, the setting
+``UVTS_QUERY_MEMORY``), so one query cannot take the machine's memory.
 
 Jobs and replies::
 
-    ("query", {"query", "accept", "default_graphs", "named_graphs", "limit"})
+    ("query", {"query", "accept", "default_graphs", "named_graphs", "limit", "base_iri"})
         -> {"ok": True, "status": 200, "media_type", "body"} | {"ok": False, "status", "message"}
     ("update", {"update"})  -> {"ok": True, "status": 204, "snapshot": N-Quads bytes, "graphs"}
     ("load", N-Quads bytes) -> {"ok": True, "graphs"}
@@ -125,16 +128,9 @@ def _rebuild_union(store) -> None:
 
 
 def _refuse_unknown(iris, store):
-    from .sparql_check import SparqlRefusal, unknown_graphs
+    from uvts.graph.sparqlguard import refuse_unknown_graphs
 
-    graphs = _graphs(store)
-    unknown = unknown_graphs(iris, graphs)
-    if unknown:
-        names = ", ".join(f"<{g}>" for g in unknown)
-        known = ", ".join(f"<{g}>" for g in graphs)
-        raise SparqlRefusal(400, f"Grafen {names} finns inte i den här tjänsten. FROM, USING och "
-                                 f"default-graph-uri/named-graph-uri kan bara välja bland tjänstens egna grafer "
-                                 f"(tjänsten hämtar aldrig data från andra adresser): {known}.")
+    refuse_unknown_graphs(iris, _graphs(store))
 
 
 def run_query(store, job: dict) -> dict:
@@ -168,6 +164,8 @@ def run_query(store, job: dict) -> dict:
     limit = int(job.get("limit") or 10_000)
     from uvts.graph.store import term_from_ox
 
+    if job.get("base_iri"):  # relative IRIs in the query resolve against the endpoint's URL
+        options["base_iri"] = job["base_iri"]
     try:
         result = store.query(text, **options)
         if info.form == "ASK":
@@ -247,9 +245,19 @@ def handle(store, kind: str, payload):
     except SparqlRefusal as exc:
         return store, {"ok": False, "status": exc.status, "message": exc.message}
     except MemoryError:
-        return store, {"ok": False, "status": 503, "message": "Frågan behövde mer minne än tjänsten har."}
+        return store, {"ok": False, "status": 503, "memory": True,
+                       "message": "Frågan behövde mer minne än tjänstens gräns för en fråga; gör den snävare."}
     except Exception as exc:  # a bug: say what it was, keep the worker alive
         return store, {"ok": False, "status": 500, "message": f"Ett internt fel inträffade: {type(exc).__name__}: {exc}"}
+
+
+def _limit_memory(mb: int) -> None:
+    """At most ``mb`` MB more address space than the worker holds after start-up (store open, parser
+    loaded). A query that needs more fails: in Python with ``MemoryError`` (answered 503), in
+    pyoxigraph with an abort (the pool replaces the worker and answers 503)."""
+    from uvts.graph.guarded import limit_memory
+
+    limit_memory(mb)
 
 
 def worker_main(conn) -> None:
@@ -270,6 +278,7 @@ def worker_main(conn) -> None:
         from rdflib.plugins.sparql.parser import parseQuery
 
         parseQuery("ASK {}")
+        _limit_memory(spec.get("memory_mb") or 0)
     except Exception as exc:
         conn.send({"ok": False, "status": 500, "message": f"Frågeprocessen kunde inte starta: {exc}"})
         return

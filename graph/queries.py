@@ -25,7 +25,7 @@ from .paths import QUERIES_DIR
 from .store import SelectResult, Term
 
 __all__ = ["SavedQuery", "Param", "list_queries", "get_query", "bind_params", "run_saved", "format_result",
-           "ParamError", "OUTPUT_FORMATS"]
+           "ParamError", "OUTPUT_FORMATS", "escape_controls"]
 
 OUTPUT_FORMATS = ("table", "csv", "tsv", "json")
 RESOURCE_KINDS = {"iri", "risk-factor", "level", "department", "intervention", "actor", "forum", "place", "plan", "link"}
@@ -136,29 +136,44 @@ def _cell(t: Term | None) -> str:
     return t.value
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_controls(text: str, keep_lines: bool = False) -> str:
+    """``text`` with control characters (C0, DEL, C1) written as visible escapes (``\\x1b``), so that
+    data cannot move the cursor, recolour or retitle a terminal. ``keep_lines`` keeps tab, CR and LF."""
+    pattern = _CONTROL_KEEP_LINES if keep_lines else _CONTROL
+    return pattern.sub(lambda m: _NAMED_ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
 def format_result(result: SelectResult, fmt: str = "table") -> str:
     """A result as text: an aligned table, CSV, TSV (SPARQL TSV terms) or JSON (plain values)."""
     if result.boolean is not None:
         if fmt == "json":
             return json.dumps({"boolean": result.boolean})
         return "ja" if result.boolean else "nej"
+    # Control characters from the data never reach the terminal raw: JSON escapes C0 itself (and C1
+    # here, as \u0080…); the text formats show them as \x1b and the like.
     if fmt == "json":
-        return json.dumps({"vars": result.vars, "rows": result.values()}, ensure_ascii=False, indent=2)
+        text = json.dumps({"vars": result.vars, "rows": result.values()}, ensure_ascii=False, indent=2)
+        return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\r\n")
         w.writerow(result.vars)
         for r in result.rows:
-            w.writerow([_cell(r.get(v)) for v in result.vars])
+            w.writerow([escape_controls(_cell(r.get(v)), keep_lines=True) for v in result.vars])
         return buf.getvalue()
     if fmt == "tsv":
         lines = ["\t".join("?" + v for v in result.vars)]
         for r in result.rows:
-            lines.append("\t".join(r[v].n3() if v in r else "" for v in result.vars))
+            lines.append("\t".join(escape_controls(r[v].n3()) if v in r else "" for v in result.vars))
         return "\n".join(lines) + "\n"
     if fmt != "table":
         raise ParamError(f"okänt format '{fmt}'; välj en av {', '.join(OUTPUT_FORMATS)}")
-    cells = [[_short(_cell(r.get(v))) for v in result.vars] for r in result.rows]
+    cells = [[escape_controls(_short(_cell(r.get(v)))) for v in result.vars] for r in result.rows]
     widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(result.vars)]
     out = ["  ".join(v.ljust(w) for v, w in zip(result.vars, widths)),
            "  ".join("-" * w for w in widths)]

@@ -262,6 +262,11 @@ class RemoteStore:
         return chosen
 
     def _post_query(self, query: str, graphs: Sequence[str] | None, accept: str) -> tuple[str, bytes]:
+        from .sparqlguard import check_store_query
+
+        info = check_store_query(query, lambda: self._dataset(graphs))
+        if info is not None and info.has_dataset:  # its own FROM, of graphs checked to be in the dataset
+            return self._send_query([("query", query)], accept)
         named = self._dataset(graphs)
         default = named
         if graphs is None and self._union and named:
@@ -283,6 +288,9 @@ class RemoteStore:
                                  "ta bort FROM (frågan ser redan planernas grafer)")
             form = [("query", query)] + [("default-graph-uri", g) for g in default] + \
                 [("named-graph-uri", g) for g in named]
+        return self._send_query(form, accept)
+
+    def _send_query(self, form: list[tuple[str, str]], accept: str) -> tuple[str, bytes]:
         body = urllib.parse.urlencode(form).encode("utf-8")
         status, ctype, data = self._http.request(
             "POST", self.config["query"], body,

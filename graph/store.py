@@ -202,13 +202,20 @@ class OxigraphStore:
     def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         import pyoxigraph as ox
 
+        from .sparqlguard import check_store_query
+
+        # The library's guard (SERVICE, LOAD, FROM of another graph, size limits); a query with
+        # its own FROM is answered from those graphs, which must be in the store (or in ``graphs``).
+        info = check_store_query(query, lambda: self.graphs() if graphs is None else list(graphs))
         if bindings:
             # Written into the query as checked, escaped terms rather than given to pyoxigraph's
             # substitutions, which bind only after the query is planned (see uvts.graph.sparqltext).
             from .sparqltext import bind_query
 
             query = bind_query(query, bindings)
-        if graphs is not None:
+        if info is not None and info.has_dataset:
+            dataset = {}
+        elif graphs is not None:
             scope = [ox.NamedNode(g) for g in graphs]
             dataset = {"default_graph": scope, "named_graphs": scope}
         elif self._has_union:
@@ -303,8 +310,10 @@ class RdflibStore:
     kind = "rdflib"
 
     def __init__(self):
+        import rdflib.plugins.sparql
         from rdflib import Dataset
 
+        rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # FROM <iri> picks a graph of the store, never fetches it
         self._ds = Dataset(default_union=True)
         self._scoped: dict[tuple[str, ...], object] = {}
 
@@ -335,6 +344,9 @@ class RdflibStore:
     def _query(self, query: str, bindings: dict[str, Term] | None, graphs: Sequence[str] | None = None):
         from pyparsing import ParseException
 
+        from .sparqlguard import check_store_query
+
+        check_store_query(query, lambda: self.graphs() if graphs is None else list(graphs))
         try:
             return self._dataset(graphs).query(query, initBindings={k: _to_rdflib(v) for k, v in (bindings or {}).items()})
         except ParseException as exc:

@@ -17,7 +17,9 @@ import subprocess
 import sys
 import threading
 import time
+import select
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
+from uvts.api.sparql_pool import LONG_NICE
 from uvts.graph.paths import ROOT
 
 DOCS = ROOT / "docs" / "service.md"
@@ -68,15 +71,12 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The base URL of ``uvts serve`` running in a subprocess."""
-    tmp = tmp_path_factory.mktemp("sparql-clients")
+def start_server(tmp: Path, env_extra: dict, workers: int):
+    """Start ``uvts serve`` on a free port; wait (polling) until it answers. Returns ``(proc, base, log)``."""
     port = _free_port()
-    env = dict(os.environ, UVTS_UPDATE_TOKEN=TOKEN, UVTS_STORE_PATH=str(tmp / "store"),
-               UVTS_QUERY_TIMEOUT=str(TIMEOUT))
+    env = dict(os.environ, UVTS_STORE_PATH=str(tmp / "store"), **env_extra)
     log = open(tmp / "server.log", "w+", encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "uvts", "serve", "--port", str(port), "--query-workers", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "uvts", "serve", "--port", str(port), "--query-workers", str(workers),
                              "--log-level", "warning"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -94,10 +94,10 @@ def server(tmp_path_factory):
             proc.kill()
             pytest.fail("uvts serve did not answer within 120 s")
         time.sleep(0.2)
-    workers = _children(proc.pid) if Path("/proc").is_dir() else []
-    if Path("/proc").is_dir():
-        assert len(workers) == 2  # the query workers
-    yield base
+    return proc, base, log
+
+
+def stop_server(proc, log) -> None:
     proc.terminate()  # as Ctrl-C or a service manager would stop it
     try:
         proc.wait(30)
@@ -105,6 +105,20 @@ def server(tmp_path_factory):
         proc.kill()
         proc.wait()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The base URL of ``uvts serve`` running in a subprocess."""
+    tmp = tmp_path_factory.mktemp("sparql-clients")
+    # every request of these tests comes from 127.0.0.1: its share is the whole pool here
+    proc, base, log = start_server(tmp, {"UVTS_UPDATE_TOKEN": TOKEN, "UVTS_QUERY_TIMEOUT": str(TIMEOUT),
+                                         "UVTS_CLIENT_QUERIES": "2"}, 2)
+    workers = _children(proc.pid) if Path("/proc").is_dir() else []
+    if Path("/proc").is_dir():
+        assert len(workers) == 2  # the query workers
+    yield base
+    stop_server(proc, log)
     time.sleep(0.5)
     assert not [pid for pid in workers if _running(pid)], "query workers outlived the server"
 
@@ -267,3 +281,304 @@ def test_real_server_answers_during_a_slow_query(server):
     thread.join(60)
     assert outcome["code"] == 503 and "tidsgränsen" in outcome["body"]["error"]
     assert max(quick) < outcome["end"]
+
+
+# --- fair, bounded, crash-proof: a server with 3 workers and long time limits ----------------------------
+
+# A query that never ends in practice (a cross join of all triples, three times over).
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+# 24 doublings of a 16-character string: 256 MB in one value, with copies more (the limit below is 300 MB).
+MEMORY_HOG = ("SELECT (STRLEN(?v24) AS ?n) WHERE { BIND(\"xxxxxxxxxxxxxxxx\" AS ?v0) "
+              + " ".join(f"BIND(CONCAT(?v{i}, ?v{i}) AS ?v{i + 1})" for i in range(24)) + " }")
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory):
+    """``uvts serve`` with 3 workers, a 30 s time limit and a 300 MB memory limit per query."""
+    tmp = tmp_path_factory.mktemp("sparql-guarded")
+    proc, base, log = start_server(tmp, {"UVTS_QUERY_TIMEOUT": "30", "UVTS_QUERY_MEMORY": "300"}, 3)
+    yield proc, base
+    stop_server(proc, log)
+
+
+def _port(base: str) -> int:
+    return int(base.rsplit(":", 1)[1])
+
+
+def open_query(base: str, query: str, source: str = "127.0.0.1") -> socket.socket:
+    """Send a GET query on a raw socket from ``source`` and leave the answer unread."""
+    sock = socket.create_connection(("127.0.0.1", _port(base)), timeout=60, source_address=(source, 0))
+    path = "/sparql?" + urllib.parse.urlencode({"query": query})
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    return sock
+
+
+def read_answer(sock: socket.socket) -> tuple[int, dict]:
+    data = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+def ask(base: str, source: str = "127.0.0.2", query: str = Q_ASK) -> tuple[int, bytes]:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", _port(base), timeout=60, source_address=(source, 0))
+    try:
+        conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _nice(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def long_running_workers(proc) -> list[int]:
+    """Worker processes running a long query (the pool lowers their priority to nice 19 after a second)."""
+    return [pid for pid in _children(proc.pid) if _nice(pid) == LONG_NICE and _running(pid)]
+
+
+def wait_for(condition, seconds: float = 30.0, what: str = "condition"):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for: {what}")
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads worker processes from /proc")
+
+
+@needs_proc
+def test_a_cheap_query_is_answered_while_another_client_runs_four_runaways(guarded):
+    proc, base = guarded
+    runaways = [open_query(base, RUNAWAY, "127.0.0.1") for _ in range(4)]
+    # the client's share is 2 queries at once: two run (and turn long), two wait in its own queue
+    wait_for(lambda: len(long_running_workers(proc)) == 2, what="two long-running queries")
+    for _ in range(10):
+        status, body = ask(base, "127.0.0.2")
+        assert status == 200 and json.loads(body)["boolean"] is True
+    # the same answers came while both runaways were still running (nothing has answered them)
+    assert len(long_running_workers(proc)) == 2
+    # the two queued runaways get a clear 503 after the bounded wait (5 s), never a worker
+    answered, pending = [], list(runaways)
+    deadline = time.monotonic() + 20
+    while len(answered) < 2 and time.monotonic() < deadline:
+        ready, _, _ = select.select(pending, [], [], 0.5)
+        for sock in ready:
+            answered.append(read_answer(sock))
+            pending.remove(sock)
+    assert [status for status, _ in answered] == [503, 503]
+    assert all("Du har redan 2 frågor igång" in body["error"] for _, body in answered)
+    assert len(long_running_workers(proc)) == 2 and len(pending) == 2
+    for sock in pending:  # the client goes away: its two running queries are cancelled
+        sock.close()
+    wait_for(lambda: not long_running_workers(proc), seconds=10, what="cancelled queries' workers to go")
+    wait_for(lambda: len(_children(proc.pid)) == 3, what="the pool back at 3 workers")
+
+
+@needs_proc
+def test_a_disconnected_clients_query_is_cancelled_and_its_worker_replaced(guarded):
+    proc, base = guarded
+    sock = open_query(base, RUNAWAY)
+    pid = wait_for(lambda: long_running_workers(proc), what="the query to run long")[0]
+    closed = time.monotonic()
+    sock.close()
+    wait_for(lambda: not _running(pid), seconds=10, what="the worker of the cancelled query to be killed")
+    took = time.monotonic() - closed
+    assert took < 10  # far inside the 30 s time limit: cancelled, not timed out (the benchmark reports the time)
+    wait_for(lambda: len(_children(proc.pid)) == 3, what="the pool back at 3 workers")
+    status, _ = ask(base)
+    assert status == 200
+
+
+@needs_proc
+def test_a_query_over_the_memory_limit_gets_a_503_and_a_fresh_worker(guarded):
+    proc, base = guarded
+    before = set(_children(proc.pid))
+    status, body = ask(base, query=MEMORY_HOG)
+    assert status == 503, body
+    error = json.loads(body)
+    assert set(error) == {"ok", "error", "status"} and "minne" in error["error"]
+    wait_for(lambda: len(_children(proc.pid)) == 3 and set(_children(proc.pid)) != before,
+             what="the worker to be replaced")
+    assert ask(base)[0] == 200
+
+
+@needs_proc
+def test_an_engine_crash_is_a_503_in_the_error_shape_and_the_worker_is_replaced(guarded):
+    import signal
+
+    proc, base = guarded
+    sock = open_query(base, RUNAWAY)
+    pid = wait_for(lambda: long_running_workers(proc), what="the query to run long")[0]
+    os.kill(pid, signal.SIGSEGV)  # as a segfault in pyoxigraph would end it
+    status, body = read_answer(sock)
+    assert status == 503
+    assert set(body) == {"ok", "error", "status"}
+    assert "kraschade" in body["error"] and "SIGSEGV" in body["error"] and "ersatts" in body["error"]
+    wait_for(lambda: len(_children(proc.pid)) == 3, what="the pool back at 3 workers")
+    assert ask(base)[0] == 200
+
+
+def test_http_layer_errors_are_in_the_error_shape(guarded):
+    import http.client
+
+    _, base = guarded
+    conn = http.client.HTTPConnection("127.0.0.1", _port(base), timeout=30)
+    conn.request("GET", "/sparql?query=" + "x" * 1_000_000)
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    assert response.status == 414 and body["status"] == 414 and "för lång" in body["error"] and "POST" in body["error"]
+    conn.close()
+    sock = socket.create_connection(("127.0.0.1", _port(base)), timeout=30)
+    sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+    status, body = read_answer(sock)
+    assert status == 400 and body == {"ok": False, "status": 400, "error": body["error"]} and "HTTP" in body["error"]
+
+
+def test_head_and_sd_endpoint_on_the_real_server(guarded):
+    _, base = guarded
+    request = urllib.request.Request(base + "/sparql", method="HEAD")
+    with urllib.request.urlopen(request, timeout=30) as r:
+        assert r.status == 200 and r.read() == b"" and int(r.headers["content-length"]) > 0
+    request = urllib.request.Request(base + "/sparql", headers={"Host": "evil.example", "Accept": "text/turtle"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        text = r.read().decode()
+    assert f"<{base}/sparql>" in text and "evil.example" not in text
+
+
+# --- the command line is as guarded as the server ---------------------------------------------------------
+
+
+def run_uvts(*args, env_extra=None, timeout=120):
+    env = dict(os.environ, **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "uvts", *args], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def listener():
+    """A TCP listener on loopback that counts the connections made to it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    sock.settimeout(0.1)
+    seen = {"n": 0, "stop": False}
+
+    def run():
+        while not seen["stop"]:
+            try:
+                conn, _ = sock.accept()
+                seen["n"] += 1
+                conn.close()
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/x", seen
+    seen["stop"] = True
+    thread.join(2)
+    sock.close()
+
+
+FETCHING = [
+    "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ ?a ?b ?c OPTIONAL {{ SERVICE SILENT <{url}> {{ ?s ?p ?o }} }} }}",
+    "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+    "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "SELECT * FROM <{url}.jsonld> WHERE {{ ?s ?p ?o }}",
+    "LOAD <{url}>",
+]
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory", "rdflib"])
+def test_cli_refuses_what_the_server_refuses_on_every_store(store, listener, tmp_path, monkeypatch, capsys):
+    from uvts.api.cli import main
+    from uvts.graph.sparqlguard import SERVICE_MESSAGE
+
+    url, seen = listener
+    monkeypatch.setenv("UVTS_HOME", str(tmp_path))
+    for template in FETCHING:  # in-process (the refusals come before any child process)
+        code = main(["query", "--store", store, "--sparql", template.format(url=url)])
+        out = capsys.readouterr()
+        assert code == 1, (template, out.out, out.err)
+        err = out.err
+        assert err.startswith("fel: ") and "Traceback" not in err
+        if "SERVICE" in template:
+            assert SERVICE_MESSAGE in err
+        elif "FROM" in template:
+            assert "finns inte" in err and url in err
+        else:
+            assert "uppdatering" in err
+    time.sleep(0.3)
+    assert seen["n"] == 0, "the command line made a request"
+
+
+def test_the_remote_store_refuses_before_sending_anything(listener):
+    from uvts.graph.remote import RemoteStore
+    from uvts.graph.sparqlguard import SERVICE_MESSAGE, SparqlRefusal
+
+    url, seen = listener
+    store = RemoteStore("sparql+" + url, graphs=["https://w3id.org/uvts/ontology"])
+    with pytest.raises(SparqlRefusal) as caught:
+        store.select(f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+    assert caught.value.message == SERVICE_MESSAGE
+    with pytest.raises(SparqlRefusal, match="finns inte"):
+        store.select("SELECT * FROM <urn:x:elsewhere> WHERE { ?s ?p ?o }")
+    time.sleep(0.3)
+    assert seen["n"] == 0
+
+
+def test_cli_from_names_a_graph_of_the_store(tmp_path):
+    home = {"UVTS_HOME": str(tmp_path)}
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    out = run_uvts("query", "--format", "csv", "--sparql", count.format("FROM <urn:x:unknown>"), env_extra=home)
+    assert out.returncode == 1 and "Grafen <urn:x:unknown> finns inte" in out.stderr
+    everything = run_uvts("query", "--format", "csv", "--sparql", count.format(""), env_extra=home)
+    ontology = run_uvts("query", "--format", "csv", "--sparql", count.format(f"FROM <{ONTOLOGY_GRAPH}>"), env_extra=home)
+    assert everything.returncode == 0 and ontology.returncode == 0, ontology.stderr
+    assert 0 < int(ontology.stdout.split()[1]) < int(everything.stdout.split()[1])
+
+
+def test_cli_survives_an_engine_crash_with_a_swedish_message(tmp_path):
+    home = {"UVTS_HOME": str(tmp_path), "UVTS_QUERY_MEMORY": "300"}
+    out = run_uvts("query", "--sparql", MEMORY_HOG, env_extra=home)
+    assert out.returncode == 1, (out.returncode, out.stderr[-500:])
+    assert out.stderr.startswith("fel: SPARQL-motorn kraschade") and "300 MB" in out.stderr
+    assert "Traceback" not in out.stderr and "stack backtrace" not in out.stderr
+    big = "SELECT * WHERE { " + " UNION ".join("{ ?s ?p %d }" % i for i in range(10_000)) + " }"
+    query_file = tmp_path / "union.rq"
+    query_file.write_text(big, encoding="utf-8")
+    out = run_uvts("query", "--sparql", f"@{query_file}", env_extra=home)
+    assert out.returncode == 1 and "för lång" in out.stderr  # once exit 139 (a segfault) and no message
+    deep = "SELECT * WHERE " + "{" * 40 + " ?s ?p ?o " + "}" * 40
+    out = run_uvts("query", "--store", "memory", "--sparql", deep, env_extra=home)
+    assert out.returncode == 1 and "nästlad" in out.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
+def test_cli_escapes_control_characters_from_the_data(fmt, tmp_path, monkeypatch, capsys):
+    from uvts.api.cli import main
+
+    monkeypatch.setenv("UVTS_HOME", str(tmp_path))
+    query = 'SELECT ?name WHERE { BIND("Social\\u001b]0;hacked\\u0007\\u001b[31mtjänst\\u009b" AS ?name) }'
+    assert main(["query", "--store", "memory", "--format", fmt, "--sparql", query]) == 0
+    stdout = capsys.readouterr().out
+    assert not any(ch in stdout for ch in "\x1b\x07\x9b"), repr(stdout)
+    assert "Social" in stdout and "tjänst" in stdout
+    assert ("\\u001b" if fmt == "json" else "\\x1b") in stdout
