@@ -82,7 +82,11 @@ class PlanTexts:
             except (OSError, yaml.YAMLError):
                 continue
             if isinstance(doc, dict) and doc.get("id") and doc.get("source"):
-                self._paths[str(doc["id"])] = Path(folder) / "source" / str(doc["source"])
+                from uvts.graph.limits import inside_folder
+
+                path = inside_folder(Path(folder) / "source", str(doc["source"]))  # never a file outside the folder
+                if path is not None:
+                    self._paths[str(doc["id"])] = path
         self._lines: dict[str, list[str] | None] = {}
         self._lock = threading.Lock()
 

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 __all__ = [
     "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
     "Place", "Intervention", "BaseMission", "Budget", "BudgetItem", "Department", "Plan",
-    "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS",
+    "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS", "Addressing",
 ]
 
 _RANGES = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -132,6 +132,8 @@ class Place(_Model):
     alt_names: list[NonEmpty] = []
     kind: Literal["area", "school", "building"]
     priority: bool = False
+    # a focus area of an earlier period of the work (e.g. "2018-2022"), not a priority of this plan
+    focus_period: Optional[NonEmpty] = None
     lines: LineRanges
     note: Optional[str] = None
 
@@ -142,6 +144,16 @@ class Involves(_Model):
     forums: list[Ref] = []
 
 
+class Addressing(_Model):
+    """One risk-factor link with its own evidence: the lines of the KOPPLING paragraph
+    and the plan's own words that justify it (``uvts:Addressing`` in RDF)."""
+
+    risk_factor: Ref
+    lines: LineRanges
+    evidence: NonEmpty
+    note: Optional[str] = None
+
+
 class Intervention(_Model):
     number: int = Field(ge=1)
     title: NonEmpty
@@ -150,6 +162,7 @@ class Intervention(_Model):
     description: NonEmpty
     timing: Optional[str] = None
     risk_factors: list[Ref] = []
+    addressing: list[Addressing] = []
     other_links: list[Ref] = []
     goals: list[NonEmpty] = []
     follow_ups: list[NonEmpty] = []
@@ -166,6 +179,7 @@ class BaseMission(_Model):
     lines: LineRanges
     summary: NonEmpty
     risk_factors: list[Ref] = []
+    addressing: list[Addressing] = []
     departments: list[Ref] = []
     actors: list[Ref] = []
     forums: list[Ref] = []
