@@ -287,6 +287,14 @@ class Catalog:
                 "purpose": node.get("purpose"), "department": self.link(dept[0]) if dept else None,
                 "funds": self.links(self._targets(iri, "funds"), "intervention")}
 
+    def _addressing(self, iri: str) -> list[dict]:
+        """Each risk-factor link of an intervention or base mission with its lines and the plan's words."""
+        out = []
+        for link in self.links(self._targets(iri, "addresses")):
+            edge = self.G.edges[iri, link["iri"], "addresses"]
+            out.append({"risk_factor": link, "lines": edge.get("evidence_lines"), "evidence": edge.get("evidence")})
+        return out
+
     def _typed(self, iris, typ: str) -> list[str]:
         return [i for i in iris if self.G.nodes[i]["type"] == typ]
 
@@ -337,7 +345,8 @@ class Catalog:
                 "places": self.links(self._targets(iri, "location")),
                 "same_activity_as": self.links(same - {iri}, "intervention"),
                 "other_links": self.links(self._targets(iri, "other_link")),
-                "budget_items": [self._budget_item(b) for b in sorted(self._sources_of(iri, "funds"))]}
+                "budget_items": [self._budget_item(b) for b in sorted(self._sources_of(iri, "funds"))],
+                "addressing": self._addressing(iri)}
 
     def _actor(self, iri: str) -> dict:
         node = self.G.nodes[iri]
@@ -375,7 +384,8 @@ class Catalog:
                 "department": self.link(sorted(dept)[0]) if dept else None,
                 "risk_factors": self.links(self._targets(iri, "addresses")),
                 "involves": self.links(self._targets(iri, "involves")),
-                "places": self.links(self._targets(iri, "location"))}
+                "places": self.links(self._targets(iri, "location")),
+                "addressing": self._addressing(iri)}
 
     # -- lists, filters, search -----------------------------------------------------------------------------
 

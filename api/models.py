@@ -10,7 +10,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["KindName", "ErrorBody", "Link", "SourceExcerpt", "Resource", "LevelCount", "RiskFactorOut",
+__all__ = ["KindName", "ErrorBody", "Link", "Addressing", "SourceExcerpt", "Resource", "LevelCount", "RiskFactorOut",
            "PreventionLevelOut", "BudgetItem", "DepartmentOut", "InterventionOut", "Category", "ActorOut",
            "ForumOut", "PlaceOut", "BaseMissionOut", "Summary", "InterventionSummary", "ResourceList",
            "InterventionList", "Via", "ActorWork", "WhoWorksOn", "PlanOut", "PlanList", "Overview", "AnalysisInfo",
@@ -109,6 +109,14 @@ class DepartmentOut(Resource):
     budget_items: list[BudgetItem]
 
 
+class Addressing(BaseModel):
+    """One risk-factor link with its own evidence (``uvts:Addressing``)."""
+
+    risk_factor: Link
+    lines: Optional[str] = Field(description="raderna i planens avsnitt KOPPLING, t.ex. 2161-2163")
+    evidence: Optional[str] = Field(description="planens egna ord som motiverar kopplingen")
+
+
 class InterventionOut(Resource):
     kind: Literal["interventions"]
     title: Optional[str]
@@ -128,6 +136,7 @@ class InterventionOut(Resource):
     same_activity_as: list[Link]
     other_links: list[Link]
     budget_items: list[BudgetItem]
+    addressing: list[Addressing] = Field(default=[], description="varje riskfaktorkoppling med rader och planens ord")
 
 
 class Category(BaseModel):
@@ -168,6 +177,7 @@ class BaseMissionOut(Resource):
     risk_factors: list[Link]
     involves: list[Link]
     places: list[Link]
+    addressing: list[Addressing] = Field(default=[], description="varje riskfaktorkoppling med rader och planens ord")
 
 
 DETAIL_MODELS: dict[str, type[Resource]] = {

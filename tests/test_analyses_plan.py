@@ -62,10 +62,10 @@ class CountingStore:
         return self.store.select(query, bindings, limit=limit, **kw)
 
 
-def test_projection_reads_the_store_with_three_queries(store):
+def test_projection_reads_the_store_with_four_queries(store):
     counting = CountingStore(store)
     P = project(counting)
-    assert counting.calls == 3
+    assert counting.calls == 4
     G = P.typed
     assert sum(1 for _, t in G.nodes(data="type") if t == "Intervention") == 46
     node = G.nodes[iv("stod-och-omsorg-7")]
@@ -74,6 +74,9 @@ def test_projection_reads_the_store_with_three_queries(store):
     assert (node["min_age"], node["max_age"]) == (10, 12)  # åk 4–6 (line 2551)
     assert G.has_edge(iv("stod-och-omsorg-7"), iv("grundskolan-1"), key="same_activity_as")
     assert G.nodes[dep("stod-och-omsorg")]["budget_addition"] == 35_000_000  # line 2945
+    # each risk-factor link carries its own evidence (lines 2161-2163)
+    edge = G.edges[iv("stod-och-omsorg-1"), rf("psykisk-ohalsa"), "addresses"]
+    assert edge["evidence_lines"] == "2161-2163" and edge["evidence"].startswith("Psykisk ohälsa genom att")
     assert all(nx.is_frozen(g) for g in P)
     assert set(P.intervention_risk_factor.neighbors(iv("gymnasiet-4"))) == {rf("synlig-narvaro-av-kriminella")}
     # the school's operative team: Grundskolan and Stöd och omsorg share many interventions

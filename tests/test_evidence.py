@@ -129,3 +129,55 @@ def test_addressing_validates(plan):
 
     assert validate_plans([plan]) == []
     assert check_consistency([plan]) == []
+
+
+# --- shown next to the link: pages, REST, view tooltips, report -------------------------------------
+
+
+def test_page_and_rest_show_the_justification(tmp_path):
+    import html
+
+    from fastapi.testclient import TestClient
+
+    from uvts.api.app import create_app
+    from uvts.api.settings import Settings
+
+    settings = Settings(store_path=tmp_path / "store", query_workers=1, query_timeout=5)
+    with TestClient(create_app(settings)) as c:
+        body = c.get("/interventions/stod-och-omsorg-1").json()
+        by_rf = {a["risk_factor"]["id"]: a for a in body["addressing"]}
+        assert set(by_rf) == {l["id"] for l in body["risk_factors"]}
+        assert by_rf["psykisk-ohalsa"]["lines"] == "2161-2163"
+        page = html.unescape(c.get("/insatser/stod-och-omsorg-1").text)
+        assert "Kopplingen enligt planen" in page
+        assert "Psykisk ohälsa — rader 2161-2163: Psykisk ohälsa genom att barn, unga och familjer" in page
+        bm = html.unescape(c.get("/grunduppdrag/gymnasiet").text)
+        assert "Ekonomisk utsatthet — rader 1447-1451: EKONOMISK UTSATTHET Skolan är kostnadsfri." in bm
+
+
+def test_view_tooltips_show_the_justification(store):
+    from uvts.graph.project import read_typed_graph
+    from uvts.visualisations.views import view_data
+
+    G = read_typed_graph(store)
+    data = view_data("risk-factor-psykisk-ohalsa", G)
+    iv = ns.iri("intervention", "stod-och-omsorg-1")
+    edge = next(e for e in data["edges"] if e["from"] == iv and e["rel"] == "addresses")
+    assert ["Enligt planen", "Psykisk ohälsa — rad 2161-2163: Psykisk ohälsa genom att barn, unga och familjer med "
+            "psykisk ohälsa får rätt insats i rätt tid, i samverkan med den vård och det stöd som erbjuds från "
+            "regionen och skolan."] in edge["info"]["rows"]
+    node = next(n for n in data["nodes"] if n["id"] == iv)
+    rows = dict((r[0], r[1]) for r in node["info"]["rows"])
+    assert len(rows["Kopplingen enligt planen"]) == 6
+
+
+def test_report_lists_every_link_with_its_justification(store):
+    from uvts.visualisations.report_document import build_document, iter_sections
+
+    doc = build_document(store, date="2026-01-01", charts=False)
+    tables = [b["table"] for s in iter_sections(doc["sections"]) for b in s["blocks"] if b["type"] == "table"]
+    (t,) = [t for t in tables if t["id"] == "kopplingar"]
+    assert len(t["rows"]) == 115
+    row = next(r for r in t["rows"] if r[1] == "Psykisk ohälsa" and r[2] == "2161-2163")
+    assert "Stöd och omsorg 1" in row[0]
+    assert row[3].startswith("Psykisk ohälsa genom att barn, unga och familjer")
