@@ -373,7 +373,7 @@ class Catalog:
         located = self._sources_of(iri, "location")
         kind = node.get("place_kind")
         return {**self._base(iri, "places"), "place_kind": kind, "place_kind_label": PLACE_KIND_LABELS.get(kind, kind),
-                "priority_area": bool(node.get("priority_area")),
+                "priority_area": bool(node.get("priority_area")), "focus_period": node.get("focus_period"),
                 "interventions": self.links(self._typed(located, "Intervention"), "intervention"),
                 "base_missions": self.links(self._typed(located, "BaseMission"))}
 

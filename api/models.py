@@ -166,6 +166,7 @@ class PlaceOut(Resource):
     place_kind: Optional[str]
     place_kind_label: Optional[str]
     priority_area: bool
+    focus_period: Optional[str] = Field(default=None, description="perioden då området var fokusområde, t.ex. 2018-2022")
     interventions: list[Link]
     base_missions: list[Link]
 

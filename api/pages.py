@@ -274,6 +274,8 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
     elif kind == "places":
         text("Typ", r["place_kind_label"])
         text("Prioriterat område", "ja" if r["priority_area"] else "nej")
+        if r.get("focus_period"):
+            text("Fokusområde", f"under perioden {r['focus_period'].replace('-', '–')}")
         sections += [{"title": "Insatser", "links": r["interventions"]},
                      {"title": "Grunduppdrag", "links": r["base_missions"]}]
     elif kind == "base-missions":

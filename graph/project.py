@@ -81,6 +81,7 @@ ATTRIBUTES = {
     ns.UVTS + "purpose": ("purpose", False),
     ns.UVTS + "placeKind": ("place_kind", False),
     ns.UVTS + "priorityArea": ("priority_area", False),
+    ns.UVTS + "focusAreaOfPeriod": ("focus_period", False),
     ns.UVTS + "amount": ("amount", False),
     ns.UVTS + "acronymExpansion": ("acronym_expansion", False),
     ns.UVTS + "actorCategory": ("category", False),

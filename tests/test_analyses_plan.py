@@ -160,7 +160,11 @@ def test_budget(results, G):
 
 def test_areas(results):
     rows = {ns.slug_of(r["area"]): r for r in find_table(results["coverage"], "areas")["rows"]}
-    assert {a for a, r in rows.items() if r["priority"]} == {"alidhem", "mariehem", "ersboda"}  # line 13
+    # the plan names no priority areas: Ålidhem, Mariehem and Ersboda were the focus of the first
+    # period 2018-2022 (lines 9-14); the problem now "berör hela staden" (lines 29-30)
+    assert {a for a, r in rows.items() if r["priority"]} == set()
+    assert {a for a, r in rows.items() if r["focus_period"]} == {"alidhem", "mariehem", "ersboda"}
+    assert rows["ersboda"]["focus_period"] == "2018-2022"
     # Mariehem is reached only by Afterschool at Mariehemsskolan (Kultur 2, line 1604)
     assert rows["mariehem"]["interventions"] == [] and rows["mariehem"]["via_places"] == [iv("kultur-2")]
     assert iv("kultur-6") in rows["ersboda"]["via_places"]  # Ersbodabiblioteket
@@ -184,9 +188,11 @@ def test_gaps_goals_and_follow_ups(results):
 def test_gaps_cells_areas_and_forums(results):
     assert [g["subjects"] for g in _gaps(results, "level_empty")] == [
         [rf("synlig-narvaro-av-kriminella"), ns.iri("level", "indikerad")]]
-    thin = _gaps(results, "priority_area_thin")
-    assert [g["subjects"] for g in thin] == [[ns.iri("place", "mariehem"), iv("kultur-2")]]
-    assert "Mariehemsskolan" in thin[0]["description"]
+    # no area is called prioritised (lines 9-14, 29-30), and with no priority areas in the plan
+    # no area is "outside the priority areas" either
+    for kind in ("priority_area_thin", "priority_area_uncovered", "non_priority_area_activity"):
+        assert _gaps(results, kind) == []
+    assert not any("prioriterat" in g["description"] for g in find_table(results["gaps"], "gaps")["rows"])
     assert [g["subjects"] for g in _gaps(results, "forum_no_members")] == [
         [forum("styrgruppen-social-hallbarhet")]]  # "The plan names no members" (lines 77-78)
     no_purpose = {g["subjects"][0] for g in _gaps(results, "forum_no_purpose")}

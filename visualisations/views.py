@@ -334,6 +334,8 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
         add("Slag", PLACE_KINDS.get(d.get("place_kind"), d.get("place_kind")))
         if d.get("priority_area"):
             add("Prioriterat område", "ja")
+        if d.get("focus_period"):
+            add("Fokusområde", f"under perioden {d['focus_period'].replace('-', '–')}")
         add("Insatser", _sorted_labels(G, P.sources(G, n, "location")))
     elif typ == "BudgetAllocation":
         if d.get("amount") is not None:
