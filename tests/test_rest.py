@@ -119,7 +119,7 @@ def test_a_department_with_budget_and_base_mission(client, plan):
 
 def test_forum_actor_and_place(client):
     sspf = client.get("/forums/sspf").json()
-    assert {m["id"] for m in sspf["members"]} == {"grundskolan", "fritid", "forskolan", "stod-och-omsorg", "gymnasiet",
+    assert {m["id"] for m in sspf["members"]} == {"grundskolan", "fritid", "stod-och-omsorg", "gymnasiet",  # l.2670: not Förskolan
                                                  "polisen"}
     assert sspf["acronym_expansion"] == "Skola, socialtjänst, polis och fritid"
     police = client.get("/actors/polisen").json()
