@@ -362,7 +362,7 @@ class Catalog:
     def _forum(self, iri: str) -> dict:
         node = self.G.nodes[iri]
         involved = self._sources_of(iri, "involves")
-        return {**self._base(iri, "forums"), "purpose": node.get("purpose"),
+        return {**self._base(iri, "forums"), "purpose": node.get("purpose"), "role": node.get("role"),
                 "acronym_expansion": node.get("acronym_expansion"),
                 "members": self.links(self._sources_of(iri, "member_of")),
                 "interventions": self.links(self._typed(involved, "Intervention"), "intervention"),

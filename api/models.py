@@ -156,6 +156,7 @@ class ForumOut(Resource):
     kind: Literal["forums"]
     purpose: Optional[str]
     acronym_expansion: Optional[str]
+    role: Optional[str] = Field(default=None, description="forumets roll i arbetet enligt planen, t.ex. att arbetet rapporteras dit")
     members: list[Link]
     interventions: list[Link]
     base_missions: list[Link]

@@ -267,6 +267,7 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
                      {"title": "Grunduppdrag där aktören nämns", "links": r["base_missions"]}]
     elif kind == "forums":
         text("Syfte", r["purpose"])
+        text("Roll i arbetet", r.get("role"))
         text("Förkortningen står för", r["acronym_expansion"])
         sections += [{"title": "Medlemmar", "links": r["members"]},
                      {"title": "Insatser", "links": r["interventions"]},

@@ -94,6 +94,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((doc, UVTS.statedTotalBudget, _decimal(p.stated_total_budget)))
     if p.note:
         g.add((doc, SKOS.editorialNote, Literal(p.note, lang="sv")))
+    for target in p.reported_to:
+        g.add((doc, UVTS.reportedTo, _r("forum", target)))
 
     g.add((muni, RDF.type, UVTS.Municipality))
     g.add((muni, RDF.type, ORG.FormalOrganization))
@@ -166,6 +168,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
             g.add((s, UVTS.acronymExpansion, _sv(f.expansion)))
         if f.purpose:
             g.add((s, UVTS.purpose, _sv(f.purpose)))
+        if f.role:
+            g.add((s, UVTS.role, _sv(f.role)))
         for kind, ids in (("department", f.members.departments), ("actor", f.members.actors)):
             for member in ids:
                 g.add((s, ORG.hasMember, _r(kind, member)))

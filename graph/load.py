@@ -362,9 +362,14 @@ def load_plan(folder: str | Path) -> PlanData:
         fname, pos = positions_of[key]
         for i, item in enumerate(loaded[key]):
             check_lines(item.lines, fname, pos, (i, "lines"))
+    fname, pos = positions_of["plan"]
+    check_lines(plan.reported_to_lines, fname, pos, ("reported_to_lines",))
+    for j, v in enumerate(plan.reported_to):
+        check_ref("forum", v, fname, pos, ("reported_to", j))
     fname, pos = positions_of["forums"]
     for i, forum in enumerate(loaded["forums"]):
         check_lines(forum.purpose_lines, fname, pos, (i, "purpose_lines"))
+        check_lines(forum.role_lines, fname, pos, (i, "role_lines"))
         for j, d in enumerate(forum.members.departments):
             check_ref("department", d, fname, pos, (i, "members", "departments", j))
         for j, a in enumerate(forum.members.actors):

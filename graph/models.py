@@ -121,6 +121,9 @@ class Forum(_Model):
     expansion: Optional[str] = None
     purpose: Optional[str] = None
     purpose_lines: Optional[LineRanges] = None
+    # the part it plays in the plan's work, when the plan states that rather than a purpose
+    role: Optional[NonEmpty] = None
+    role_lines: Optional[LineRanges] = None
     members: Members = Members()
     lines: LineRanges
     note: Optional[str] = None
@@ -235,4 +238,7 @@ class Plan(_Model):
     lines: LineRanges
     stated_total_budget: Optional[int] = None
     stated_total_budget_lines: Optional[LineRanges] = None
+    # forums (or committees kept among them) the work is reported to
+    reported_to: list[Ref] = []
+    reported_to_lines: Optional[LineRanges] = None
     note: Optional[str] = None

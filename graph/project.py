@@ -84,6 +84,7 @@ ATTRIBUTES = {
     ns.UVTS + "focusAreaOfPeriod": ("focus_period", False),
     ns.UVTS + "amount": ("amount", False),
     ns.UVTS + "acronymExpansion": ("acronym_expansion", False),
+    ns.UVTS + "role": ("role", False),
     ns.UVTS + "actorCategory": ("category", False),
     ns.UVTS + "inPlan": ("plans", True),
 }

@@ -193,10 +193,10 @@ def test_gaps_cells_areas_and_forums(results):
     for kind in ("priority_area_thin", "priority_area_uncovered", "non_priority_area_activity"):
         assert _gaps(results, kind) == []
     assert not any("prioriterat" in g["description"] for g in find_table(results["gaps"], "gaps")["rows"])
-    # the plan names no members of these (lines 77-78, 809-811, 3248-3249)
+    # the plan names no members of these (lines 77-78, 809-811, 3248-3249; KSNAU 85-86; SIP 1462)
     assert sorted(g["subjects"][0] for g in _gaps(results, "forum_no_members")) == sorted([
         forum("styrgruppen-social-hallbarhet"), forum("konsultationsforum-hedersrelaterat-vald"),
-        forum("trygga-alidhem")])
+        forum("trygga-alidhem"), forum("ksnau"), forum("sip")])
     no_purpose = {g["subjects"][0] for g in _gaps(results, "forum_no_purpose")}
     assert {forum("cve"), forum("beredning-barn-och-unga"), forum("strategisk-samverkan-barn-och-unga"),
             forum("konsultationsforum-hedersrelaterat-vald"), forum("trygga-alidhem")} <= no_purpose

@@ -151,6 +151,11 @@ def test_page_and_rest_show_the_justification(tmp_path):
         page = html.unescape(c.get("/insatser/stod-och-omsorg-1").text)
         assert "Kopplingen enligt planen" in page
         assert "Psykisk ohälsa — rader 2161-2163: Psykisk ohälsa genom att barn, unga och familjer" in page
+        # KSNAU and Umebrå with their role: the work is reported to them (lines 82-86)
+        assert "Arbetet rapporteras löpande till KSNAU." in html.unescape(c.get("/forum/ksnau").text)
+        assert c.get("/forums/umebra").json()["role"].startswith("Arbetet rapporteras löpande till Umebrå")
+        place = html.unescape(c.get("/platser/mariehem").text)
+        assert "Prioriterat område</dt>\n  <dd>nej" in place and "under perioden 2018–2022" in place
         bm = html.unescape(c.get("/grunduppdrag/gymnasiet").text)
         assert "Ekonomisk utsatthet — rader 1447-1451: EKONOMISK UTSATTHET Skolan är kostnadsfri." in bm
 

@@ -327,6 +327,7 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
     elif typ == "CollaborationForum":
         add("Fullständigt namn", d.get("acronym_expansion"))
         add("Syfte", d.get("purpose"))
+        add("Roll i arbetet", d.get("role"))
         add("Medlemmar", _sorted_labels(G, P.sources(G, n, "member_of")))
         inv = [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"]
         add("Insatser", f"{len(inv)} insatser involverar forumet" if inv else None)
