@@ -78,8 +78,12 @@ class PlanTexts:
         for folder in folders:
             plan_file = Path(folder) / "plan.yaml"
             try:
+                from uvts.graph.limits import MAX_YAML_BYTES
+
+                if plan_file.stat().st_size > MAX_YAML_BYTES:  # bounded as the loader bounds it
+                    continue
                 doc = yaml.load(plan_file.read_text(encoding="utf-8"), Loader=loader)
-            except (OSError, yaml.YAMLError):
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
             if isinstance(doc, dict) and doc.get("id") and doc.get("source"):
                 from uvts.graph.limits import inside_folder
@@ -96,7 +100,7 @@ class PlanTexts:
                 path = self._paths.get(plan)
                 try:
                     self._lines[plan] = path.read_text(encoding="utf-8").splitlines() if path else None
-                except OSError:
+                except (OSError, UnicodeDecodeError):
                     self._lines[plan] = None
         return self._lines[plan]
 
