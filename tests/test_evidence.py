@@ -186,3 +186,16 @@ def test_report_lists_every_link_with_its_justification(store):
     row = next(r for r in t["rows"] if r[1] == "Psykisk ohälsa" and r[2] == "2161-2163")
     assert "Stöd och omsorg 1" in row[0]
     assert row[3].startswith("Psykisk ohälsa genom att barn, unga och familjer")
+
+
+def test_shacl_finds_an_addressing_without_evidence_or_risk_factor(plan):
+    from rdflib import URIRef
+
+    from uvts.graph.validate import validate_graph
+
+    g = build_plan_graph(plan)
+    q = URIRef(ns.iri("intervention", "stod-och-omsorg-1") + "/addressing/psykisk-ohalsa")
+    g.remove((q, URIRef(ns.UVTS + "evidence"), None))
+    g.remove((q, URIRef(ns.UVTS + "riskFactor"), None))
+    found = {(v.resource, v.property) for v in validate_graph(g)}
+    assert found == {(str(q), "belägg (uvts:evidence)"), (str(q), "riskfaktor (uvts:riskFactor)")}
