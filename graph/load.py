@@ -247,9 +247,19 @@ def load_plan(folder: str | Path) -> PlanData:
     loaded: dict[str, Any] = {}
     positions_of: dict[str, tuple[str, dict]] = {}
 
+    def outside(path: Path) -> bool:
+        """A data file that is a symbolic link out of the plan folder is refused, not read."""
+        if limits.inside_folder(folder, str(path.relative_to(folder))) is None:
+            problems.append(Problem(rel(path), None, "", "filen är en länk som pekar utanför planmappen; "
+                                                         "lägg filen själv i planmappen"))
+            return True
+        return False
+
     def load_file(key: str, path: Path, model, many: bool):
         if not path.exists():
             problems.append(Problem(rel(path), None, "", "filen saknas men krävs i en planmapp"))
+            return
+        if outside(path):
             return
         try:
             data, pos = read_yaml(path, rel(path))
@@ -265,6 +275,8 @@ def load_plan(folder: str | Path) -> PlanData:
     departments: list[m.Department] = []
     dept_pos: dict[str, tuple[str, dict]] = {}
     for path in dept_files:
+        if outside(path):
+            continue
         try:
             data, pos = read_yaml(path, rel(path))
             dept = _validate(m.Department, data, pos, rel(path))

@@ -143,3 +143,12 @@ def test_expanded_size_counts_aliases_without_expanding_them():
     values, depth = limits.expanded_size(node, limit=10**12)
     assert values > 9**9 and depth == 10
     assert limits.expanded_size(yaml.compose("a: [1, 2]", Loader=yaml.SafeLoader)) == (5, 2)
+
+
+def test_a_data_file_linking_out_of_the_folder_is_refused(data_copy, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text((data_copy / "departments" / "kultur.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (data_copy / "departments" / "kultur.yaml").unlink()
+    os.symlink(outside, data_copy / "departments" / "kultur.yaml")
+    p = problem(data_copy)
+    assert p.file == "data/departments/kultur.yaml" and "pekar utanför planmappen" in p.message
