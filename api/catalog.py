@@ -78,11 +78,19 @@ class PlanTexts:
         for folder in folders:
             plan_file = Path(folder) / "plan.yaml"
             try:
+                from uvts.graph.limits import MAX_YAML_BYTES
+
+                if plan_file.stat().st_size > MAX_YAML_BYTES:  # bounded as the loader bounds it
+                    continue
                 doc = yaml.load(plan_file.read_text(encoding="utf-8"), Loader=loader)
-            except (OSError, yaml.YAMLError):
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
                 continue
             if isinstance(doc, dict) and doc.get("id") and doc.get("source"):
-                self._paths[str(doc["id"])] = Path(folder) / "source" / str(doc["source"])
+                from uvts.graph.limits import inside_folder
+
+                path = inside_folder(Path(folder) / "source", str(doc["source"]))  # never a file outside the folder
+                if path is not None:
+                    self._paths[str(doc["id"])] = path
         self._lines: dict[str, list[str] | None] = {}
         self._lock = threading.Lock()
 
@@ -92,7 +100,7 @@ class PlanTexts:
                 path = self._paths.get(plan)
                 try:
                     self._lines[plan] = path.read_text(encoding="utf-8").splitlines() if path else None
-                except OSError:
+                except (OSError, UnicodeDecodeError):
                     self._lines[plan] = None
         return self._lines[plan]
 
@@ -283,6 +291,14 @@ class Catalog:
                 "purpose": node.get("purpose"), "department": self.link(dept[0]) if dept else None,
                 "funds": self.links(self._targets(iri, "funds"), "intervention")}
 
+    def _addressing(self, iri: str) -> list[dict]:
+        """Each risk-factor link of an intervention or base mission with its lines and the plan's words."""
+        out = []
+        for link in self.links(self._targets(iri, "addresses")):
+            edge = self.G.edges[iri, link["iri"], "addresses"]
+            out.append({"risk_factor": link, "lines": edge.get("evidence_lines"), "evidence": edge.get("evidence")})
+        return out
+
     def _typed(self, iris, typ: str) -> list[str]:
         return [i for i in iris if self.G.nodes[i]["type"] == typ]
 
@@ -333,7 +349,8 @@ class Catalog:
                 "places": self.links(self._targets(iri, "location")),
                 "same_activity_as": self.links(same - {iri}, "intervention"),
                 "other_links": self.links(self._targets(iri, "other_link")),
-                "budget_items": [self._budget_item(b) for b in sorted(self._sources_of(iri, "funds"))]}
+                "budget_items": [self._budget_item(b) for b in sorted(self._sources_of(iri, "funds"))],
+                "addressing": self._addressing(iri)}
 
     def _actor(self, iri: str) -> dict:
         node = self.G.nodes[iri]
@@ -349,7 +366,7 @@ class Catalog:
     def _forum(self, iri: str) -> dict:
         node = self.G.nodes[iri]
         involved = self._sources_of(iri, "involves")
-        return {**self._base(iri, "forums"), "purpose": node.get("purpose"),
+        return {**self._base(iri, "forums"), "purpose": node.get("purpose"), "role": node.get("role"),
                 "acronym_expansion": node.get("acronym_expansion"),
                 "members": self.links(self._sources_of(iri, "member_of")),
                 "interventions": self.links(self._typed(involved, "Intervention"), "intervention"),
@@ -360,7 +377,7 @@ class Catalog:
         located = self._sources_of(iri, "location")
         kind = node.get("place_kind")
         return {**self._base(iri, "places"), "place_kind": kind, "place_kind_label": PLACE_KIND_LABELS.get(kind, kind),
-                "priority_area": bool(node.get("priority_area")),
+                "priority_area": bool(node.get("priority_area")), "focus_period": node.get("focus_period"),
                 "interventions": self.links(self._typed(located, "Intervention"), "intervention"),
                 "base_missions": self.links(self._typed(located, "BaseMission"))}
 
@@ -371,7 +388,8 @@ class Catalog:
                 "department": self.link(sorted(dept)[0]) if dept else None,
                 "risk_factors": self.links(self._targets(iri, "addresses")),
                 "involves": self.links(self._targets(iri, "involves")),
-                "places": self.links(self._targets(iri, "location"))}
+                "places": self.links(self._targets(iri, "location")),
+                "addressing": self._addressing(iri)}
 
     # -- lists, filters, search -----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["KindName", "ErrorBody", "Link", "SourceExcerpt", "Resource", "LevelCount", "RiskFactorOut",
+__all__ = ["KindName", "ErrorBody", "Link", "Addressing", "SourceExcerpt", "Resource", "LevelCount", "RiskFactorOut",
            "PreventionLevelOut", "BudgetItem", "DepartmentOut", "InterventionOut", "Category", "ActorOut",
            "ForumOut", "PlaceOut", "BaseMissionOut", "Summary", "InterventionSummary", "ResourceList",
            "InterventionList", "Via", "ActorWork", "WhoWorksOn", "PlanOut", "PlanList", "Overview", "AnalysisInfo",
@@ -109,6 +109,14 @@ class DepartmentOut(Resource):
     budget_items: list[BudgetItem]
 
 
+class Addressing(BaseModel):
+    """One risk-factor link with its own evidence (``uvts:Addressing``)."""
+
+    risk_factor: Link
+    lines: Optional[str] = Field(description="raderna i planens avsnitt KOPPLING, t.ex. 2161-2163")
+    evidence: Optional[str] = Field(description="planens egna ord som motiverar kopplingen")
+
+
 class InterventionOut(Resource):
     kind: Literal["interventions"]
     title: Optional[str]
@@ -128,6 +136,7 @@ class InterventionOut(Resource):
     same_activity_as: list[Link]
     other_links: list[Link]
     budget_items: list[BudgetItem]
+    addressing: list[Addressing] = Field(default=[], description="varje riskfaktorkoppling med rader och planens ord")
 
 
 class Category(BaseModel):
@@ -147,6 +156,7 @@ class ForumOut(Resource):
     kind: Literal["forums"]
     purpose: Optional[str]
     acronym_expansion: Optional[str]
+    role: Optional[str] = Field(default=None, description="forumets roll i arbetet enligt planen, t.ex. att arbetet rapporteras dit")
     members: list[Link]
     interventions: list[Link]
     base_missions: list[Link]
@@ -157,6 +167,7 @@ class PlaceOut(Resource):
     place_kind: Optional[str]
     place_kind_label: Optional[str]
     priority_area: bool
+    focus_period: Optional[str] = Field(default=None, description="perioden då området var fokusområde, t.ex. 2018-2022")
     interventions: list[Link]
     base_missions: list[Link]
 
@@ -168,6 +179,7 @@ class BaseMissionOut(Resource):
     risk_factors: list[Link]
     involves: list[Link]
     places: list[Link]
+    addressing: list[Addressing] = Field(default=[], description="varje riskfaktorkoppling med rader och planens ord")
 
 
 DETAIL_MODELS: dict[str, type[Resource]] = {

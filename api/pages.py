@@ -200,6 +200,20 @@ def _age_text(lo, hi) -> str:
     return ""
 
 
+def evidence_text(a: dict) -> str:
+    """One risk-factor link with its evidence: "Psykisk ohälsa — rad 2161-2163: …"."""
+    if not a.get("lines"):
+        return a["risk_factor"]["label"]
+    where = f"rad {a['lines']}" if "-" not in a["lines"] and "," not in a["lines"] else f"rader {a['lines']}"
+    return f"{a['risk_factor']['label']} — {where}: {a['evidence']}"
+
+
+def _evidence_fact(facts: list, r: dict) -> None:
+    """The plan's justification of each risk-factor link, next to the links."""
+    if any(a.get("lines") for a in r.get("addressing") or []):
+        facts.append({"label": "Kopplingen enligt planen", "bullets": [evidence_text(a) for a in r["addressing"]]})
+
+
 def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
     """Facts (``label`` + ``text``/``links``/``items``) and link sections of one resource page."""
     facts: list[dict] = []
@@ -240,6 +254,7 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
         text("Målgrupp", r["target_group"])
         text("Ålder", _age_text(r["min_age"], r["max_age"]))
         facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
+        _evidence_fact(facts, r)
         facts.append({"label": "Preventionsnivåer", "links": r["levels"]})
         facts.append({"label": "Medverkande", "links": r["involves"]})
         facts.append({"label": "Platser", "links": r["places"]})
@@ -254,6 +269,7 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
                      {"title": "Grunduppdrag där aktören nämns", "links": r["base_missions"]}]
     elif kind == "forums":
         text("Syfte", r["purpose"])
+        text("Roll i arbetet", r.get("role"))
         text("Förkortningen står för", r["acronym_expansion"])
         sections += [{"title": "Medlemmar", "links": r["members"]},
                      {"title": "Insatser", "links": r["interventions"]},
@@ -261,12 +277,15 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
     elif kind == "places":
         text("Typ", r["place_kind_label"])
         text("Prioriterat område", "ja" if r["priority_area"] else "nej")
+        if r.get("focus_period"):
+            text("Fokusområde", f"under perioden {r['focus_period'].replace('-', '–')}")
         sections += [{"title": "Insatser", "links": r["interventions"]},
                      {"title": "Grunduppdrag", "links": r["base_missions"]}]
     elif kind == "base-missions":
         facts.append({"label": "Förvaltning", "links": [r["department"]] if r["department"] else []})
         text("Beskrivning", r["description"])
         facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
+        _evidence_fact(facts, r)
         facts.append({"label": "Medverkande", "links": r["involves"]})
         facts.append({"label": "Platser", "links": r["places"]})
     if len(r["plans"]) > 1:

@@ -94,6 +94,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((doc, UVTS.statedTotalBudget, _decimal(p.stated_total_budget)))
     if p.note:
         g.add((doc, SKOS.editorialNote, Literal(p.note, lang="sv")))
+    for target in p.reported_to:
+        g.add((doc, UVTS.reportedTo, _r("forum", target)))
 
     g.add((muni, RDF.type, UVTS.Municipality))
     g.add((muni, RDF.type, ORG.FormalOrganization))
@@ -136,6 +138,18 @@ def build_plan_graph(plan: PlanData) -> Graph:
                     g.add((s, SKOS.altLabel, Literal(text, lang=lang)))
         provenance(s, item.lines, item.note)
 
+    def qualified(activity: URIRef, items) -> None:
+        """``uvts:qualifiedAddressing``: each risk-factor link with its own lines and the plan's words.
+        The Addressing nodes get IRIs (``{activity}/addressing/{risk-factor}``), not blank nodes,
+        so that builds stay deterministic."""
+        for a in items:
+            q = URIRef(f"{activity}/addressing/{a.risk_factor}")
+            g.add((activity, UVTS.qualifiedAddressing, q))
+            g.add((q, RDF.type, UVTS.Addressing))
+            g.add((q, UVTS.riskFactor, _r("risk-factor", a.risk_factor)))
+            g.add((q, UVTS.evidence, _sv(a.evidence)))
+            provenance(q, a.lines, a.note)
+
     for rf in plan.risk_factors:
         concept("risk-factor", UVTS.RiskFactor, "risk-factors", rf)
     for lv in plan.levels:
@@ -154,6 +168,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
             g.add((s, UVTS.acronymExpansion, _sv(f.expansion)))
         if f.purpose:
             g.add((s, UVTS.purpose, _sv(f.purpose)))
+        if f.role:
+            g.add((s, UVTS.role, _sv(f.role)))
         for kind, ids in (("department", f.members.departments), ("actor", f.members.actors)):
             for member in ids:
                 g.add((s, ORG.hasMember, _r(kind, member)))
@@ -164,6 +180,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((s, UVTS.placeKind, Literal(pl.kind)))
         if pl.priority:
             g.add((s, UVTS.priorityArea, Literal(True)))
+        if pl.focus_period:
+            g.add((s, UVTS.focusAreaOfPeriod, Literal(pl.focus_period)))
 
     for d in plan.departments:
         s = named("department", d, (UVTS.Department, ORG.OrganizationalUnit), d.name)
@@ -180,6 +198,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((bm, UVTS.responsibleDepartment, s))
         for rf in d.base_mission.risk_factors:
             g.add((bm, UVTS.addresses, _r("risk-factor", rf)))
+        qualified(bm, d.base_mission.addressing)
         for kind, ids in (("department", d.base_mission.departments), ("actor", d.base_mission.actors),
                           ("forum", d.base_mission.forums)):
             for other in ids:
@@ -217,6 +236,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
                 g.add((i, UVTS.preventionLevel, _r("level", lv)))
             for rf in iv.risk_factors:
                 g.add((i, UVTS.addresses, _r("risk-factor", rf)))
+            qualified(i, iv.addressing)
             for ol in iv.other_links:
                 g.add((i, UVTS.otherLink, _r("link", ol)))
             for goal in iv.goals:

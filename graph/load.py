@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import evidence, limits
 from . import models as m
 from .errors import DataError, Problem
 from .namespaces import slugify
@@ -98,6 +99,10 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[tuple, 
     """
     fname = display or str(path)
     try:
+        size = path.stat().st_size
+        if size > limits.MAX_YAML_BYTES:
+            raise DataError([Problem(fname, None, "", f"filen är {limits.megabytes(size)}; en YAML-fil i en planmapp får "
+                                                      f"vara högst {limits.megabytes(limits.MAX_YAML_BYTES)}")])
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError([Problem(fname, None, "", f"filen kan inte läsas ({exc.strerror})")]) from None
@@ -113,11 +118,21 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, dict[tuple, 
         raise DataError([Problem(fname, 1, "", "filen är tom; förväntade YAML-data")])
     try:
         node = yaml.compose(text, Loader=_Composer)
+    except RecursionError:
+        raise DataError([Problem(fname, None, "", f"YAML-datan är nästlad för djupt; högst {limits.MAX_YAML_DEPTH} nivåer")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "okänt fel"
         raise DataError([Problem(fname, line, "", f"felaktig YAML ({what}); kontrollera indrag, kolon och citattecken")]) from None
+    if node is not None:
+        values, depth = limits.expanded_size(node)
+        if values > limits.MAX_YAML_NODES:
+            raise DataError([Problem(fname, None, "", f"filen skulle ge fler än {limits.MAX_YAML_NODES:,} värden".replace(",", " ")
+                                                      + " (YAML-alias, & och *, som upprepar varandra?); dela upp "
+                                                        "datan eller skriv ut värdena utan alias")])
+        if depth > limits.MAX_YAML_DEPTH:
+            raise DataError([Problem(fname, None, "", f"YAML-datan är nästlad för djupt; högst {limits.MAX_YAML_DEPTH} nivåer")])
     positions: dict[tuple, int] = {}
     problems: list[Problem] = []
     try:
@@ -232,9 +247,19 @@ def load_plan(folder: str | Path) -> PlanData:
     loaded: dict[str, Any] = {}
     positions_of: dict[str, tuple[str, dict]] = {}
 
+    def outside(path: Path) -> bool:
+        """A data file that is a symbolic link out of the plan folder is refused, not read."""
+        if limits.inside_folder(folder, str(path.relative_to(folder))) is None:
+            problems.append(Problem(rel(path), None, "", "filen är en länk som pekar utanför planmappen; "
+                                                         "lägg filen själv i planmappen"))
+            return True
+        return False
+
     def load_file(key: str, path: Path, model, many: bool):
         if not path.exists():
             problems.append(Problem(rel(path), None, "", "filen saknas men krävs i en planmapp"))
+            return
+        if outside(path):
             return
         try:
             data, pos = read_yaml(path, rel(path))
@@ -250,6 +275,8 @@ def load_plan(folder: str | Path) -> PlanData:
     departments: list[m.Department] = []
     dept_pos: dict[str, tuple[str, dict]] = {}
     for path in dept_files:
+        if outside(path):
+            continue
         try:
             data, pos = read_yaml(path, rel(path))
             dept = _validate(m.Department, data, pos, rel(path))
@@ -320,13 +347,41 @@ def load_plan(folder: str | Path) -> PlanData:
                 problems.append(Problem(fname, _line_for(pos, loc), ".".join(map(str, loc)),
                                         f"radintervallet {start}-{end} går utanför planens {max_line} rader"))
 
+    def check_addressing(items, risk_factors, activity_lines: str, fname: str, pos: dict, base: tuple):
+        """Each risk-factor link's evidence: a listed risk factor, once, on lines inside the activity."""
+        seen: set[str] = set()
+        inside = m.parse_line_ranges(activity_lines)
+        for j, a in enumerate(items):
+            loc = base + ("addressing", j)
+            check_ref("risk_factor", a.risk_factor, fname, pos, loc + ("risk_factor",))
+            listed_ok = all(r in ids.get("risk_factor", {}) for r in risk_factors)  # else that typo is the problem
+            if listed_ok and a.risk_factor in ids.get("risk_factor", {}) and a.risk_factor not in risk_factors:
+                problems.append(Problem(fname, _line_for(pos, loc + ("risk_factor",)), ".".join(map(str, loc + ("risk_factor",))),
+                                        f"riskfaktorn '{a.risk_factor}' står inte bland risk_factors; "
+                                        "lägg till den där eller ta bort kopplingens belägg"))
+            if a.risk_factor in seen:
+                problems.append(Problem(fname, _line_for(pos, loc + ("risk_factor",)), ".".join(map(str, loc + ("risk_factor",))),
+                                        f"riskfaktorn '{a.risk_factor}' har redan ett belägg; ange varje koppling en gång"))
+            seen.add(a.risk_factor)
+            check_lines(a.lines, fname, pos, loc + ("lines",))
+            for start, end in m.parse_line_ranges(a.lines):
+                if not any(lo <= start and end <= hi for lo, hi in inside):
+                    problems.append(Problem(fname, _line_for(pos, loc + ("lines",)), ".".join(map(str, loc + ("lines",))),
+                                            f"raderna {start}-{end} ligger utanför insatsens eller grunduppdragets "
+                                            f"rader {activity_lines}"))
+
     for key in ("risk_factors", "levels", "other_links", "actors", "forums", "places"):
         fname, pos = positions_of[key]
         for i, item in enumerate(loaded[key]):
             check_lines(item.lines, fname, pos, (i, "lines"))
+    fname, pos = positions_of["plan"]
+    check_lines(plan.reported_to_lines, fname, pos, ("reported_to_lines",))
+    for j, v in enumerate(plan.reported_to):
+        check_ref("forum", v, fname, pos, ("reported_to", j))
     fname, pos = positions_of["forums"]
     for i, forum in enumerate(loaded["forums"]):
         check_lines(forum.purpose_lines, fname, pos, (i, "purpose_lines"))
+        check_lines(forum.role_lines, fname, pos, (i, "role_lines"))
         for j, d in enumerate(forum.members.departments):
             check_ref("department", d, fname, pos, (i, "members", "departments", j))
         for j, a in enumerate(forum.members.actors):
@@ -342,6 +397,7 @@ def load_plan(folder: str | Path) -> PlanData:
                 check_ref("level", v, fname, pos, base + ("levels", j))
             for j, v in enumerate(iv.risk_factors):
                 check_ref("risk_factor", v, fname, pos, base + ("risk_factors", j))
+            check_addressing(iv.addressing, iv.risk_factors, iv.lines, fname, pos, base)
             for j, v in enumerate(iv.other_links):
                 check_ref("other_link", v, fname, pos, base + ("other_links", j))
             for j, v in enumerate(iv.places):
@@ -363,6 +419,7 @@ def load_plan(folder: str | Path) -> PlanData:
                                         f"förväntade min_age ≤ max_age (fick {iv.min_age} > {iv.max_age})"))
         bm = dept.base_mission
         check_lines(bm.lines, fname, pos, ("base_mission", "lines"))
+        check_addressing(bm.addressing, bm.risk_factors, bm.lines, fname, pos, ("base_mission",))
         for kind, values, name in (("risk_factor", bm.risk_factors, "risk_factors"), ("department", bm.departments, "departments"),
                                    ("actor", bm.actors, "actors"), ("forum", bm.forums, "forums"), ("place", bm.places, "places")):
             for j, v in enumerate(values):
@@ -375,8 +432,25 @@ def load_plan(folder: str | Path) -> PlanData:
     if problems:
         raise DataError(problems)
 
-    source = folder / "source" / plan.source
-    source_text = source.read_text(encoding="utf-8").splitlines() if source.exists() else None
+    plan_file, plan_pos = positions_of["plan"]
+    try:
+        source_text = limits.read_source(folder, plan.source, plan.source_line_count)
+    except limits.SourceProblem as exc:
+        raise DataError([Problem(plan_file, plan_pos.get((exc.field,)), exc.field, exc.message)]) from None
+    quotes = []
+    for dept in departments:
+        fname, pos = dept_pos[dept.id]
+        acts = [(("interventions", i), iv) for i, iv in enumerate(dept.interventions)] + [(("base_mission",), dept.base_mission)]
+        for base, act in acts:
+            for j, a in enumerate(act.addressing):
+                excerpt = "\n".join(ln for s, e in m.parse_line_ranges(a.lines) for ln in source_text[s - 1 : e])
+                if evidence.fold(a.evidence) not in evidence.fold(excerpt):
+                    loc = base + ("addressing", j, "evidence")
+                    quotes.append(Problem(fname, _line_for(pos, loc), ".".join(map(str, loc)),
+                                          f"belägget står inte ordagrant på raderna {a.lines} i planens text; "
+                                          "citera planens egna ord (radbrytningar och avstavning spelar ingen roll)"))
+    if quotes:
+        raise DataError(quotes)
     return PlanData(
         folder=folder, plan=plan, risk_factors=loaded["risk_factors"], levels=loaded["levels"],
         other_links=loaded["other_links"], actors=loaded["actors"], forums=loaded["forums"],

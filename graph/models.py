@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 __all__ = [
     "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
     "Place", "Intervention", "BaseMission", "Budget", "BudgetItem", "Department", "Plan",
-    "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS",
+    "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS", "Addressing",
 ]
 
 _RANGES = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -121,6 +121,9 @@ class Forum(_Model):
     expansion: Optional[str] = None
     purpose: Optional[str] = None
     purpose_lines: Optional[LineRanges] = None
+    # the part it plays in the plan's work, when the plan states that rather than a purpose
+    role: Optional[NonEmpty] = None
+    role_lines: Optional[LineRanges] = None
     members: Members = Members()
     lines: LineRanges
     note: Optional[str] = None
@@ -132,6 +135,8 @@ class Place(_Model):
     alt_names: list[NonEmpty] = []
     kind: Literal["area", "school", "building"]
     priority: bool = False
+    # a focus area of an earlier period of the work (e.g. "2018-2022"), not a priority of this plan
+    focus_period: Optional[NonEmpty] = None
     lines: LineRanges
     note: Optional[str] = None
 
@@ -142,6 +147,16 @@ class Involves(_Model):
     forums: list[Ref] = []
 
 
+class Addressing(_Model):
+    """One risk-factor link with its own evidence: the lines of the KOPPLING paragraph
+    and the plan's own words that justify it (``uvts:Addressing`` in RDF)."""
+
+    risk_factor: Ref
+    lines: LineRanges
+    evidence: NonEmpty
+    note: Optional[str] = None
+
+
 class Intervention(_Model):
     number: int = Field(ge=1)
     title: NonEmpty
@@ -150,6 +165,7 @@ class Intervention(_Model):
     description: NonEmpty
     timing: Optional[str] = None
     risk_factors: list[Ref] = []
+    addressing: list[Addressing] = []
     other_links: list[Ref] = []
     goals: list[NonEmpty] = []
     follow_ups: list[NonEmpty] = []
@@ -166,6 +182,7 @@ class BaseMission(_Model):
     lines: LineRanges
     summary: NonEmpty
     risk_factors: list[Ref] = []
+    addressing: list[Addressing] = []
     departments: list[Ref] = []
     actors: list[Ref] = []
     forums: list[Ref] = []
@@ -221,4 +238,7 @@ class Plan(_Model):
     lines: LineRanges
     stated_total_budget: Optional[int] = None
     stated_total_budget_lines: Optional[LineRanges] = None
+    # forums (or committees kept among them) the work is reported to
+    reported_to: list[Ref] = []
+    reported_to_lines: Optional[LineRanges] = None
     note: Optional[str] = None

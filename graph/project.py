@@ -1,7 +1,7 @@
 """Projection of the RDF graph to NetworkX: one typed graph, and three graphs derived from it.
 
-The store is read with three SPARQL SELECTs (the typed resources, the links between them,
-and their literal values), whatever the number of resources. Anything with
+The store is read with four SPARQL SELECTs (the typed resources, the links between them,
+their literal values, and each risk-factor link's evidence), whatever the number of resources. Anything with
 ``select(sparql) -> SelectResult`` works: the embedded pyoxigraph store, rdflib, or a
 remote SPARQL store.
 
@@ -12,7 +12,9 @@ carries ``type`` (the ontology class's local name, e.g. ``"Intervention"``), ``l
 the ids of the plans that describe it (``uvts:inPlan``). Edges are
 keyed by relation (``addresses``, ``prevention_level``, ``responsible_department``,
 ``involves``, ``location``, ``same_activity_as``, ``member_of``, ``base_mission``,
-``budget_allocation``, ``funds``, ``other_link``) and carry it again as ``relation``.
+``budget_allocation``, ``funds``, ``other_link``) and carry it again as ``relation``; an
+``addresses`` edge also carries its evidence (``evidence_lines``, ``evidence``: the lines of
+the plan and the plan's own words) when the data gives it.
 
 The derived graphs are plain functions of the typed graph, so analyses and tests can
 start from a hand-made typed graph. Every graph returned here is frozen
@@ -79,8 +81,10 @@ ATTRIBUTES = {
     ns.UVTS + "purpose": ("purpose", False),
     ns.UVTS + "placeKind": ("place_kind", False),
     ns.UVTS + "priorityArea": ("priority_area", False),
+    ns.UVTS + "focusAreaOfPeriod": ("focus_period", False),
     ns.UVTS + "amount": ("amount", False),
     ns.UVTS + "acronymExpansion": ("acronym_expansion", False),
+    ns.UVTS + "role": ("role", False),
     ns.UVTS + "actorCategory": ("category", False),
     ns.UVTS + "inPlan": ("plans", True),
 }
@@ -110,6 +114,13 @@ _Q_ATTRS = """SELECT DISTINCT ?s ?p ?o WHERE {
 }""" % _values(ATTRIBUTES)
 
 
+# each risk-factor link's own evidence (uvts:Addressing): set on the ``addresses`` edge
+_Q_ADDRESSING = _PREFIXES + """SELECT DISTINCT ?s ?rf ?lines ?evidence WHERE {
+  ?s uvts:qualifiedAddressing ?q .
+  ?q uvts:riskFactor ?rf ; uvts:sourceLines ?lines ; uvts:evidence ?evidence .
+}"""
+
+
 class Projection(NamedTuple):
     """The four NetworkX graphs of one store (all frozen)."""
 
@@ -126,7 +137,7 @@ def _plain(term) -> Any:
 def read_typed_graph(store, plan: str | None = None):
     """The typed graph of everything in ``store`` (see the module docstring).
 
-    Runs three SELECT queries. Works on any object with ``select(sparql)`` returning a
+    Runs four SELECT queries. Works on any object with ``select(sparql)`` returning a
     :class:`~uvts.graph.store.SelectResult`. ``plan`` (an id, IRI or municipality, see
     :func:`uvts.graph.plans.resolve_plan`) limits the graph to one plan; ``None`` reads
     every plan in the store.
@@ -144,14 +155,18 @@ def read_typed_graph(store, plan: str | None = None):
     links = [(r["s"].value, r["p"].value, r["o"].value) for r in select(_Q_LINKS).rows]
     attrs = [(r["s"].value, r["p"].value, _plain(r["o"]) if r["o"].kind == "literal" else ns.slug_of(r["o"].value))
              for r in select(_Q_ATTRS).rows]
-    return typed_graph_from_rows(nodes, links, attrs)
+    addressing = [(r["s"].value, r["rf"].value, r["lines"].value, r["evidence"].value)
+                  for r in select(_Q_ADDRESSING).rows]
+    return typed_graph_from_rows(nodes, links, attrs, addressing)
 
 
-def typed_graph_from_rows(nodes, links, attrs):
+def typed_graph_from_rows(nodes, links, attrs, addressing=()):
     """Build the frozen typed graph from plain rows.
 
     ``nodes``: ``(iri, type, label)``; ``links``: ``(subject, property IRI, object)``;
-    ``attrs``: ``(subject, property IRI, python value)``. Rows may come in any order and
+    ``attrs``: ``(subject, property IRI, python value)``; ``addressing`` (optional):
+    ``(activity, risk factor, lines, evidence)``, each link's own evidence, set on its
+    ``addresses`` edge as ``evidence_lines`` and ``evidence``. Rows may come in any order and
     repeat: the result is the same (nodes, edges and multi-valued attributes are sorted).
     """
     import networkx as nx
@@ -195,8 +210,12 @@ def typed_graph_from_rows(nodes, links, attrs):
             continue
         if s in info and o in info:
             edges.add((s, o, relation))
+    evidence = {}
+    for s, rf, lines, text in sorted(addressing):
+        evidence.setdefault((s, rf), {"evidence_lines": lines, "evidence": text})  # deterministic if repeated
     for s, o, relation in sorted(edges):
-        G.add_edge(s, o, key=relation, relation=relation)
+        extra = evidence.get((s, o), {}) if relation == "addresses" else {}
+        G.add_edge(s, o, key=relation, relation=relation, **extra)
     return nx.freeze(G)
 
 

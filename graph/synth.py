@@ -381,8 +381,9 @@ def _dump(data) -> str:
 def write_plans(out_dir: str | Path, n: int, seed: int = 0, shared_from: str | Path | None = None) -> list[Path]:
     """Write ``n`` synthetic plans, one folder each (``OUT/{municipality}/``); return the folders.
 
-    Each folder is a plan folder as ``docs/data-format.md`` describes (without the
-    plain-text source, which a synthetic plan does not have).
+    Each folder is a plan folder as ``docs/data-format.md`` describes. A synthetic plan has
+    no real text: its ``source/`` file has the stated number of lines, each saying so, so
+    that every line range points at an existing line.
     """
     out = Path(out_dir)
     folders = []
@@ -398,5 +399,11 @@ def write_plans(out_dir: str | Path, n: int, seed: int = 0, shared_from: str | P
                     (folder / "departments" / f"{did}.yaml").write_text(header + _dump(dept), encoding="utf-8")
             else:
                 (folder / fname).write_text(header + _dump(data), encoding="utf-8")
+        meta = plan["plan.yaml"]
+        (folder / "source").mkdir(exist_ok=True)
+        name = meta["municipality"]["name"]
+        (folder / "source" / meta["source"]).write_text(
+            "".join(f"Syntetisk plan för {name}, rad {n} (ingen verklig text).\n"
+                    for n in range(1, meta["source_line_count"] + 1)), encoding="utf-8")
         folders.append(folder)
     return folders

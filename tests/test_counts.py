@@ -112,7 +112,19 @@ FORUMS = {
     "flerpartssamverkan",                                                  # l.400
     "trygga-alidhem",                                                      # l.3248
     "biblioteksrad",                                                       # l.1840
+    "ksnau",          # l.85-86 "rapporteras löpande … till … KSNAU" (a committee kept among the forums)
+    "sip",            # l.1462, 1485, 1494 "Samordnad individuell plan (SIP) och samråd vid behov"
 }
+# Not forums (issue 18): Fältgruppen and Ingången are units of Stöd och omsorg (l.2906-2916);
+# the mobile team's styrgrupp (l.1106) and arbetsgrupp (l.2619) are groups of one intervention.
+FORUM_MEMBERS = {  # members the plan states; none where it names none
+    "konsultationsforum-hedersrelaterat-vald": set(),  # l.809-811: only cases sent from the preschool
+    "trygga-alidhem": set(),                           # l.3248-3249: used for follow-up
+    "ksnau": set(), "sip": set(),
+    "sspf": {"grundskolan", "gymnasiet", "stod-och-omsorg", "fritid", "polisen"},  # l.2670, 2910: not Förskolan
+}
+# The first period's focus areas (l.9-14); the plan names no priority area (l.29-30).
+FOCUS_AREAS = {"alidhem", "mariehem", "ersboda"}
 PLACES = {
     "alidhem", "mariehem", "ersboda", "teg", "umedalen", "centrum", "nordostra-stadsdelarna", "umestan",
     "hera", "ersangsskolan", "vastangard", "alidhemsskolan", "sodra-alidhemsskolan", "mariehemsskolan",
@@ -131,3 +143,22 @@ def test_actors_forums_and_places(store, cls, expected):
 def test_summary_counts_actors_forums_places(build_output):
     assert (f"{len(ACTORS)} externa aktörer, {len(FORUMS)} samverkansforum och {len(PLACES)} platser"
             in build_output)
+
+
+def test_forum_members_as_the_plan_states_them(store):
+    for forum, expected in FORUM_MEMBERS.items():
+        rows = store.select("PREFIX org: <http://www.w3.org/ns/org#> SELECT ?m WHERE { "
+                            f"<https://w3id.org/uvts/id/forum/{forum}> org:hasMember ?m }}")
+        assert {r["m"].rsplit("/", 1)[-1] for r in rows.values()} == expected, forum
+
+
+def test_focus_areas_not_priority_areas(store):
+    prefix = "PREFIX uvts: <https://w3id.org/uvts/ontology#> "
+    focus = store.select(prefix + "SELECT ?s ?p WHERE { ?s uvts:focusAreaOfPeriod ?p }")
+    assert {r["s"].rsplit("/", 1)[-1]: r["p"] for r in focus.values()} == dict.fromkeys(FOCUS_AREAS, "2018-2022")
+    assert not store.select(prefix + "SELECT ?s WHERE { ?s uvts:priorityArea true }").rows
+
+
+def test_the_work_is_reported_to_umebra_and_ksnau(store):
+    rows = store.select("PREFIX uvts: <https://w3id.org/uvts/ontology#> SELECT ?f WHERE { ?plan uvts:reportedTo ?f }")
+    assert {r["f"].rsplit("/", 1)[-1] for r in rows.values()} == {"umebra", "ksnau"}  # l.85-86

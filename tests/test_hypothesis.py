@@ -51,6 +51,11 @@ def test_yaml_rdf_turtle_rdf_round_trip(tmp_path_factory, ivs, name, summary, bu
               "places.yaml"):
         shutil.copy(_BASE / f, data / f)
     (data / "forums.yaml").write_text("[]\n", encoding="utf-8")  # forums name the real departments
+    # ... so the plan is reported to no forum; its text comes along (a plan needs its text)
+    plan_yaml = (data / "plan.yaml").read_text(encoding="utf-8")
+    (data / "plan.yaml").write_text("".join(ln for ln in plan_yaml.splitlines(keepends=True)
+                                            if not ln.startswith("reported_to")), encoding="utf-8")
+    shutil.copytree(_BASE / "source", data / "source")
     (data / "departments").mkdir()
     dept = {"id": "testavdelning", "name": name, "lines": "1-100", "interventions": ivs,
             "base_mission": {"lines": "1-2", "summary": summary}, "budget": {"amount": budget, "lines": "3"}}

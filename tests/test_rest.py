@@ -119,14 +119,15 @@ def test_a_department_with_budget_and_base_mission(client, plan):
 
 def test_forum_actor_and_place(client):
     sspf = client.get("/forums/sspf").json()
-    assert {m["id"] for m in sspf["members"]} == {"grundskolan", "fritid", "forskolan", "stod-och-omsorg", "gymnasiet",
+    assert {m["id"] for m in sspf["members"]} == {"grundskolan", "fritid", "stod-och-omsorg", "gymnasiet",  # l.2670: not Förskolan
                                                  "polisen"}
     assert sspf["acronym_expansion"] == "Skola, socialtjänst, polis och fritid"
     police = client.get("/actors/polisen").json()
     assert police["category"] == {"id": "police", "label": "Polis"}
     assert "sspf" in {f["id"] for f in police["forums"]}
     place = client.get("/places/alidhem").json()
-    assert place["priority_area"] is True and place["place_kind"] == "area"
+    # a focus area of the first period (lines 9-14), not a priority area of this plan (lines 29-30)
+    assert place["priority_area"] is False and place["focus_period"] == "2018-2022" and place["place_kind"] == "area"
 
 
 def test_every_resource_and_every_link_resolves(client):

@@ -166,13 +166,14 @@ def test_view_loads_offline_draws_and_has_no_errors(name, context, plan_views):
         assert counts == {"all": len(expected["nodes"]), "shown": len(expected["nodes"]),
                           "edges": len(expected["edges"])}
         assert counts["all"] > 0
-        painted = page.evaluate("""() => {
+        # vis-network draws on an animation frame: wait until the canvas has been painted
+        painted = page.wait_for_function("""() => {
             const c = document.querySelector('#uvts-network canvas');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0;
             for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } }
-            return n;
-        }""")
+            return n > 150 ? n : false;
+        }""", timeout=15000).json_value()
         assert painted > 150, "the canvas is blank"
         assert page.title() == f"{expected['title']} – Samverkanskartan"
         assert page.locator("#uvts-size-measure").inner_text() == expected["size_measure"]

@@ -828,6 +828,27 @@ def _appendix(ctx) -> dict:
                                                  ("Rader i planen", "text")], rows,
                    "Varje insats i planen med de rader i planens text som den bygger på.", sheet="Insatser")
     ctx["sheets"].append(table)
-    return _section("bilaga", "Bilaga: alla insatser och deras källor", [_para(
-        "Raderna hänvisar till planens text (textversionen av aktivitetsplanen), så att varje uppgift kan "
-        "kontrolleras mot källan."), _block_table(table)], brk=True)
+    blocks = [_para("Raderna hänvisar till planens text (textversionen av aktivitetsplanen), så att varje uppgift kan "
+                    "kontrolleras mot källan."), _block_table(table)]
+    evidence = _evidence_table(ctx)
+    if evidence["rows"]:
+        ctx["sheets"].append(evidence)
+        blocks.append(_block_table(evidence))
+    return _section("bilaga", "Bilaga: alla insatser och deras källor", blocks, brk=True)
+
+
+def _evidence_table(ctx) -> dict:
+    """Every risk-factor link with the plan's lines and words that justify it (uvts:Addressing)."""
+    G, name = ctx["G"], ctx["name"]
+    rows = []
+    missions = [bm for d in _of_type(G, "Department") for bm in _targets(G, d, "base_mission")]
+    for a in _interventions(G) + missions:
+        for r in sorted(_targets(G, a, "addresses"), key=lambda x: _label(G, x).casefold()):
+            edge = G.get_edge_data(a, r, key="addresses") or {}
+            if edge.get("evidence_lines"):
+                rows.append([name(a), _label(G, r), edge["evidence_lines"], edge.get("evidence") or ""])
+    return _table("kopplingar", "Kopplingarna till riskfaktorerna enligt planen",
+                  [("Insats eller grunduppdrag", "text"), ("Riskfaktor", "text"), ("Rader i planen", "text"),
+                   ("Planens ord", "text")], rows,
+                  "Varje koppling mellan en insats (eller ett grunduppdrag) och en riskfaktor, med raderna i planens "
+                  "avsnitt KOPPLING och planens egna ord som motiverar den.", sheet="Kopplingar")

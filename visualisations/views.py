@@ -244,6 +244,28 @@ def _plans_in(G) -> set[str]:
     return {p for _, plans in G.nodes(data="plans") for p in (plans or ())}
 
 
+def _evidence_text(G, u, v) -> str | None:
+    """The plan's justification of the link ``u`` addresses ``v``: "Psykisk ohälsa — rad 2161-2163: …"."""
+    edge = G.get_edge_data(u, v, key="addresses") or {}
+    if not edge.get("evidence_lines"):
+        return None
+    return f"{_label(G, v)} — rad {edge['evidence_lines']}: {edge.get('evidence') or ''}".rstrip(": ")
+
+
+def _evidence_rows(G, n) -> list[str]:
+    rfs = sorted(P.targets(G, n, "addresses"), key=lambda x: (_label(G, x).casefold(), x))
+    return [t for t in (_evidence_text(G, n, r) for r in rfs) if t]
+
+
+def _addresses_info(G, u, v) -> dict | None:
+    """The tooltip of an ``addresses`` edge that has its own evidence."""
+    text = _evidence_text(G, u, v)
+    if text is None:
+        return None
+    return {"head": "Koppling", "name": RELATION_LABELS["addresses"],
+            "rows": [["Från", _label(G, u)], ["Till", _label(G, v)], ["Enligt planen", text]]}
+
+
 def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
     """The rows of a node's tooltip: ``[[Swedish field name, text or list of texts], …]``."""
     d = G.nodes[n]
@@ -260,6 +282,7 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
             add("Titel", d["title"])
         add("Ansvarig förvaltning", _sorted_labels(G, P.responsible(G, n)))
         add("Riskfaktorer", _sorted_labels(G, P.targets(G, n, "addresses")))
+        add("Kopplingen enligt planen", _evidence_rows(G, n))
         levels = [_label(G, x) for x in P.levels(G) if x in set(P.targets(G, n, "prevention_level"))]
         add("Preventionsnivå", levels or "ingen nivå (inte relevant enligt planen)")
         add("Medverkande", _sorted_labels(G, P.involved(G, n)))
@@ -279,6 +302,7 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
     elif typ == "BaseMission":
         add("Förvaltning", _sorted_labels(G, set(P.sources(G, n, "base_mission")) | set(P.responsible(G, n))))
         add("Riskfaktorer", _sorted_labels(G, P.targets(G, n, "addresses")))
+        add("Kopplingen enligt planen", _evidence_rows(G, n))
         add("Beskrivning", d.get("description"))
     elif typ == "RiskFactor":
         add("Definition", extras.get(n, {}).get("definition"))
@@ -303,6 +327,7 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
     elif typ == "CollaborationForum":
         add("Fullständigt namn", d.get("acronym_expansion"))
         add("Syfte", d.get("purpose"))
+        add("Roll i arbetet", d.get("role"))
         add("Medlemmar", _sorted_labels(G, P.sources(G, n, "member_of")))
         inv = [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"]
         add("Insatser", f"{len(inv)} insatser involverar forumet" if inv else None)
@@ -310,6 +335,8 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
         add("Slag", PLACE_KINDS.get(d.get("place_kind"), d.get("place_kind")))
         if d.get("priority_area"):
             add("Prioriterat område", "ja")
+        if d.get("focus_period"):
+            add("Fokusområde", f"under perioden {d['focus_period'].replace('-', '–')}")
         add("Insatser", _sorted_labels(G, P.sources(G, n, "location")))
     elif typ == "BudgetAllocation":
         if d.get("amount") is not None:
@@ -551,7 +578,9 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         order = sorted(selected, key=lambda n: (TYPE_ORDER.index(G.nodes[n]["type"]), G.nodes[n]["label"].casefold(), n))
         nodes = [_node(G, n, extras, many_plans, facets, _size(degree[n], top),
                        extra_rows=[["Kopplingar i vyn", str(degree[n])]]) for n in order]
-        edges = [_edge(k, u, v, rel) for k, (u, v, rel) in enumerate(links)]
+        edges = [_edge(k, u, v, rel, **({"info": info} if rel == "addresses" and (info := _addresses_info(G, u, v))
+                                        else {}))
+                 for k, (u, v, rel) in enumerate(links)]
         size_measure = "Storlek: antal kopplingar i vyn (grad); ytan växer med antalet."
         description = _description(G, kind, focus)
         if focus is not None and selected == {focus}:

@@ -284,7 +284,8 @@ def area_coverage(G) -> dict:
         via = sorted({i for p in inside for i in P.sources(G, p, "location") if G.nodes[i]["type"] == "Intervention"}
                      - set(direct))
         rows.append({"area": a, "priority": bool(G.nodes[a].get("priority_area")), "interventions": direct,
-                     "places_in_area": inside, "via_places": via, "total": len(direct) + len(via)})
+                     "places_in_area": inside, "via_places": via, "total": len(direct) + len(via),
+                     "focus_period": G.nodes[a].get("focus_period")})
     rows.sort(key=lambda r: (not r["priority"], -r["total"], P.label(G, r["area"]).casefold()))
     return records(
         "areas", "Områden: prioriterade och där insatser sker",
@@ -293,7 +294,8 @@ def area_coverage(G) -> dict:
         "Östra Ersbodaskolan i Ersboda).",
         [column("area", "Område", "iri"), column("priority", "Prioriterat", "boolean"),
          column("interventions", "Insatser i området", "iris"), column("places_in_area", "Platser i området", "iris"),
-         column("via_places", "Insatser vid platser i området", "iris"), column("total", "Antal", "integer")],
+         column("via_places", "Insatser vid platser i området", "iris"), column("total", "Antal", "integer"),
+         column("focus_period", "Fokusområde under en tidigare period", "text")],
         rows)
 
 

@@ -44,7 +44,9 @@ GAP_KINDS = {
     "priority_area_thin": ("Prioriterat område med en insats",
                            "Ett prioriterat område där bara en insats förläggs, i området eller vid en plats i det."),
     "non_priority_area_activity": ("Insatser utanför prioriterade områden",
-                                   "Ett område som planen inte pekar ut som prioriterat men där insatser förläggs."),
+                                   "Ett område som planen inte pekar ut som prioriterat men där insatser förläggs "
+                                   "(bara i en plan som pekar ut prioriterade områden; ett fokusområde från en "
+                                   "tidigare period räknas inte som prioriterat)."),
     "goal_not_set": ("Mål ej fastställt",
                      "En insats utan mål, eller vars måltext säger att målet ännu inte är fastställt "
                      "(till exempel ”ännu inte fastställt”)."),
@@ -129,7 +131,10 @@ def find_gaps(G, thin: int = 1) -> list[dict]:
             out.append(_gap("age_band_thin", cl["interventions"],
                             f"Bara {_n(cl['value'])} med angiven ålder riktar sig till {c['label']}: {names}.",
                             age_band=c["key"], count=cl["value"]))
-    for row in area_coverage(G)["rows"]:
+    area_rows = area_coverage(G)["rows"]
+    # "outside the priority areas" only means something in a plan that names priority areas
+    prioritising = {p for row in area_rows if row["priority"] for p in (G.nodes[row["area"]].get("plans") or [None])}
+    for row in area_rows:
         a, ivs = row["area"], sorted(set(row["interventions"]) | set(row["via_places"]))
         name = P.label(G, a)
         if row["priority"] and row["total"] == 0:
@@ -141,7 +146,8 @@ def find_gaps(G, thin: int = 1) -> list[dict]:
             out.append(_gap("priority_area_thin", [a] + ivs,
                             f"{name} är ett prioriterat område, men bara {_n(row['total'])} förläggs dit: "
                             f"{', '.join(_iv_name(G, i) for i in ivs)}{how}.", count=row["total"]))
-        elif not row["priority"] and row["total"] > 0:
+        elif not row["priority"] and row["total"] > 0 and \
+                prioritising & set(G.nodes[a].get("plans") or [None]):
             out.append(_gap("non_priority_area_activity", [a] + ivs,
                             f"{_n(row['total'])} förläggs till {name}, som planen inte anger som prioriterat "
                             f"område: {', '.join(_iv_name(G, i) for i in ivs)}.", count=row["total"]))
