@@ -42,6 +42,7 @@ class PlanData:
     departments: list[m.Department]
     source_text: list[str] | None = None
     files: list[Path] = field(default_factory=list)
+    follow_up: list = field(default_factory=list)  # follow_up.LoadedRound, oldest first
 
     def intervention_id(self, dept: m.Department, iv: m.Intervention) -> str:
         return f"{dept.id}-{iv.number}"
@@ -146,6 +147,11 @@ _MESSAGES = {
     "string_too_short": "får inte vara tom",
     "greater_than_equal": "värdet är för litet",
     "less_than_equal": "värdet är för stort",
+    "decimal_parsing": "förväntade ett tal",
+    "decimal_type": "förväntade ett tal",
+    "date_parsing": "förväntade ett datum som 2024-12-10",
+    "date_from_datetime_parsing": "förväntade ett datum som 2024-12-10",
+    "date_type": "förväntade ett datum som 2024-12-10",
 }
 
 
@@ -375,13 +381,16 @@ def load_plan(folder: str | Path) -> PlanData:
     if problems:
         raise DataError(problems)
 
+    from .follow_up import load_rounds
+
+    follow_up = load_rounds(folder, rel, ids, max_line)
     source = folder / "source" / plan.source
     source_text = source.read_text(encoding="utf-8").splitlines() if source.exists() else None
     return PlanData(
         folder=folder, plan=plan, risk_factors=loaded["risk_factors"], levels=loaded["levels"],
         other_links=loaded["other_links"], actors=loaded["actors"], forums=loaded["forums"],
         places=loaded["places"], departments=sorted(departments, key=lambda d: d.id),
-        source_text=source_text, files=data_files(folder),
+        source_text=source_text, files=data_files(folder), follow_up=follow_up,
     )
 
 

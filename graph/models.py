@@ -6,7 +6,9 @@ files, validates them against these models and resolves references between them.
 
 from __future__ import annotations
 
+import datetime
 import re
+from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -15,6 +17,7 @@ __all__ = [
     "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
     "Place", "Intervention", "BaseMission", "Budget", "BudgetItem", "Department", "Plan",
     "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS",
+    "FOLLOW_UP_STATUSES", "IndicatorValue", "FollowUpItem", "RoundInfo", "FollowUpRound",
 ]
 
 _RANGES = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -222,3 +225,43 @@ class Plan(_Model):
     stated_total_budget: Optional[int] = None
     stated_total_budget_lines: Optional[LineRanges] = None
     note: Optional[str] = None
+
+
+# --- follow-up rounds (uppfoljning/YYYY-MM-DD.yaml; see docs/follow-up.md) ---------------
+
+FOLLOW_UP_STATUSES = ("ej-paborjad", "enligt-plan", "forsenad", "avslutad", "avbruten")
+
+
+class IndicatorValue(_Model):
+    name: NonEmpty
+    value: Decimal
+    unit: Optional[str] = None
+    period: Optional[str] = None
+    source: Optional[str] = None
+    lines: Optional[LineRanges] = None
+    note: Optional[str] = None
+
+
+class FollowUpItem(_Model):
+    intervention: Ref
+    # Checked against FOLLOW_UP_STATUSES when loading (with a near-miss suggestion); empty
+    # when the source states a result but no status (see docs/follow-up.md).
+    status: Optional[str] = None
+    comment: Optional[str] = None
+    indicators: list[IndicatorValue] = []
+    lines: Optional[LineRanges] = None
+    note: Optional[str] = None
+
+
+class RoundInfo(_Model):
+    date: datetime.date
+    title: NonEmpty
+    reported_to: list[Ref] = []
+    lines: Optional[LineRanges] = None
+    note: Optional[str] = None
+    synthetic: bool = False
+
+
+class FollowUpRound(_Model):
+    round: RoundInfo
+    items: list[FollowUpItem] = []
