@@ -20,12 +20,6 @@ __all__ = ["FOLDER", "LoadedRound", "round_files", "load_rounds", "latest_round"
 FOLDER = "uppfoljning"
 _NAME = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 
-STATUS_LABELS = {
-    "ej-paborjad": "Ej påbörjad", "enligt-plan": "Enligt plan", "forsenad": "Försenad",
-    "avslutad": "Avslutad", "avbruten": "Avbruten",
-}
-
-
 @dataclass(frozen=True)
 class LoadedRound:
     """One round as loaded: the model plus the file it came from (relative, for messages)."""

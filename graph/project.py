@@ -126,7 +126,8 @@ def _plain(term) -> Any:
 def read_typed_graph(store, plan: str | None = None):
     """The typed graph of everything in ``store`` (see the module docstring).
 
-    Runs three SELECT queries. Works on any object with ``select(sparql)`` returning a
+    Runs three SELECT queries, and a fourth for the follow-up rounds, which it puts in
+    ``G.graph["follow_up"]`` (see :mod:`uvts.graph.follow_up_data`). Works on any object with ``select(sparql)`` returning a
     :class:`~uvts.graph.store.SelectResult`. ``plan`` (an id, IRI or municipality, see
     :func:`uvts.graph.plans.resolve_plan`) limits the graph to one plan; ``None`` reads
     every plan in the store.
@@ -144,7 +145,11 @@ def read_typed_graph(store, plan: str | None = None):
     links = [(r["s"].value, r["p"].value, r["o"].value) for r in select(_Q_LINKS).rows]
     attrs = [(r["s"].value, r["p"].value, _plain(r["o"]) if r["o"].kind == "literal" else ns.slug_of(r["o"].value))
              for r in select(_Q_ATTRS).rows]
-    return typed_graph_from_rows(nodes, links, attrs)
+    G = typed_graph_from_rows(nodes, links, attrs)
+    from .follow_up_data import read_follow_up
+
+    G.graph["follow_up"] = read_follow_up(select)  # the follow-up rounds (graph.follow_up_data), as plain data
+    return G
 
 
 def typed_graph_from_rows(nodes, links, attrs):
