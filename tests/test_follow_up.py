@@ -139,3 +139,14 @@ def test_plan_round_values_are_in_their_source_lines(plan, plan_lines):
 def test_examples_are_never_loaded_by_default():
     assert not (DEFAULT_DATA / "uppfoljning").joinpath("2024-12-10.yaml").exists()
     assert all(p.parent.name == "uppfoljning" for p in load_plan(DEFAULT_DATA).files if "uppfoljning" in str(p))
+
+
+def test_the_invented_example_validates_but_only_when_copied_in(data_copy):
+    from uvts.graph.paths import ROOT
+
+    example = ROOT / "examples" / "uppfoljning" / "2024-12-10.yaml"
+    assert "INVENTED" in example.read_text(encoding="utf-8")
+    assert [r.date.isoformat() for r in load_plan(DEFAULT_DATA).follow_up] == ["2024-05-31"]
+    _write(data_copy, example.read_text(encoding="utf-8"))
+    plan = load_plan(data_copy)
+    assert [r.date.isoformat() for r in plan.follow_up] == ["2024-05-31", "2024-12-10"]
