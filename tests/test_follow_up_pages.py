@@ -106,3 +106,21 @@ def test_chain_page_marks_missing_links_in_words(client):
     assert sorted(x[1] for x in rows) == ["skola-1", "skola-2", "social-1", "social-2"]
     assert {x[1] for x in rows if x[0]} == {"skola-2"}  # only Skolan 2 is not in the latest round
     assert "✕</span> saknas" in r.text and "✓</span> finns" in r.text
+
+
+def test_network_view_nodes_carry_their_latest_status():
+    from uvts.graph.project import read_typed_graph
+    from uvts.graph.store import open_store
+    from uvts.visualisations.views import view_data
+
+    store, _ = open_store([DEFAULT_DATA, FIXTURE], kind="memory")
+    data = view_data("network", read_typed_graph(store))
+    status = {n["id"].rsplit("/", 1)[-1]: (n["status"], n["status_label"]) for n in data["nodes"]
+              if n["kind"] == "Intervention"}
+    assert status["skola-1"] == ("forsenad", "Försenad")
+    assert status["skola-2"] == ("ej-paborjad", "Ej påbörjad")  # its latest given status (first round)
+    assert status["kultur-1"] == ("ingen-status", "Ingen status angiven")  # Umeå: a stated result, no status
+    assert status["fritid-1"] == ("ej-uppfoljd", "Inte uppföljd")
+    assert all("status" not in n for n in data["nodes"] if n["kind"] != "Intervention")
+    skola = next(n for n in data["nodes"] if n["id"].endswith("/skola-1"))
+    assert ["Senaste uppföljning", "Försenad"] in skola["info"]["rows"]

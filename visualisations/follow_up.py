@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import io
 import re
+import weakref
 
 from uvts.graph import follow_up_data as F
 from uvts.graph import namespaces as ns
 
 __all__ = ["rounds", "round_by_slug", "round_matrix", "intervention_history", "trend_series", "trend_key",
-           "trend_png", "trend_svg", "STATUS_CLASSES"]
+           "trend_png", "trend_svg", "STATUS_CLASSES", "node_status", "NODE_STATUS_LABELS"]
 
 # a CSS class per status (the colour); the text and the symbol always go with it
 STATUS_CLASSES = {s: f"status-{s}" for s in F.STATUS_ORDER} | {None: "status-ingen"}
-_COLOURS = {"ej-paborjad": "#6b7280", "enligt-plan": "#1a7f37", "forsenad": "#b35900", "avslutad": "#1f4e9c",
-            "avbruten": "#b91c1c", None: "#6b7280"}
 
 
 def _fu(G) -> dict:
@@ -171,3 +170,24 @@ def trend_png(series: dict, dpi: int = 150) -> bytes:
 def trend_svg(series: dict) -> bytes:
     """One indicator's values over the rounds as an SVG line chart (labels stay text)."""
     return _save(series, "svg")
+
+
+# --- the network views' hook: each intervention node carries its latest status ---------------
+
+_NODE_STATUS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+NODE_STATUS_LABELS = {**{s: F.STATUS_LABELS[s] for s in F.STATUS_ORDER}, "ingen-status": "Ingen status angiven",
+                      "ej-uppfoljd": "Inte uppföljd"}
+
+
+def node_status(G, iri: str) -> dict:
+    """``{"status": slug, "status_label": Swedish}`` of an intervention for the network views: its
+    latest given status, ``ingen-status`` (followed up, no status given) or ``ej-uppfoljd``."""
+    table = _NODE_STATUS.get(G) if getattr(G, "frozen", False) else None
+    if table is None:
+        fu = _fu(G)
+        given = F.latest_status(fu)
+        table = {rec["intervention"]: given.get(rec["intervention"], "ingen-status") for rec in fu["records"]}
+        if getattr(G, "frozen", False):
+            _NODE_STATUS[G] = table
+    status = table.get(iri, "ej-uppfoljd")
+    return {"status": status, "status_label": NODE_STATUS_LABELS[status]}
