@@ -150,3 +150,39 @@ def test_the_invented_example_validates_but_only_when_copied_in(data_copy):
     _write(data_copy, example.read_text(encoding="utf-8"))
     plan = load_plan(data_copy)
     assert [r.date.isoformat() for r in plan.follow_up] == ["2024-05-31", "2024-12-10"]
+
+
+def test_shapes_catch_a_broken_record(plan):
+    from rdflib import Literal as L
+    from uvts.graph.validate import validate_graph
+
+    g = build_plan_graph(plan)
+    assert not [v for v in validate_graph(g) if "follow-up" in v.resource or "indicator-value" in v.resource]
+    rec = URIRef(ID + "follow-up-record/umea-uvts-2024-2026-2024-05-31-kultur-1")
+    obs = URIRef(ID + "indicator-value/umea-uvts-2024-2026-2024-05-31-arbetsmarknad-och-integration-3-1")
+    g.add((rec, URIRef(UVTS + "status"), URIRef(ID + "follow-up-status/gron")))
+    g.remove((obs, URIRef(UVTS + "value"), None))
+    g.add((obs, URIRef(UVTS + "value"), L("många")))
+    found = {(v.resource.rsplit("/", 1)[-1], v.property) for v in validate_graph(g)}
+    assert ("umea-uvts-2024-2026-2024-05-31-kultur-1", "status (uvts:status)") in found
+    assert ("umea-uvts-2024-2026-2024-05-31-arbetsmarknad-och-integration-3-1", "värde (uvts:value)") in found
+
+
+def test_ontology_terms_of_the_contract():
+    from rdflib.namespace import OWL, RDFS, SKOS
+    from uvts.graph.build import ontology_graph
+
+    ont = ontology_graph()
+    sosa = "http://www.w3.org/ns/sosa/"
+    for cls, parent in (("FollowUpRound", PROV.Activity), ("FollowUpRecord", PROV.Entity),
+                        ("IndicatorValue", URIRef(sosa + "Observation"))):
+        c = URIRef(UVTS + cls)
+        assert (c, RDFS.subClassOf, parent) in ont
+        assert {o.language for o in ont.objects(c, RDFS.label)} == {"sv", "en"}
+    for prop in ("inRound", "ofIntervention", "status", "ofRecord", "indicatorName", "value", "unit", "period"):
+        assert (URIRef(UVTS + prop), RDF.type, OWL.FunctionalProperty) in ont, prop
+    scheme = URIRef(ID + "scheme/follow-up-status")
+    statuses = {str(s).rsplit("/", 1)[-1] for s in ont.subjects(SKOS.inScheme, scheme)}
+    assert statuses == {"ej-paborjad", "enligt-plan", "forsenad", "avslutad", "avbruten"}
+    for s in ont.subjects(SKOS.inScheme, scheme):
+        assert {o.language for o in ont.objects(s, SKOS.prefLabel)} == {"sv", "en"}
