@@ -3,7 +3,8 @@
 Worked out by hand from the fixture: in the latest round (2024-12-31) Skolan 1 is delayed
 (comment: two of three posts not filled), Socialtjänsten 1 stopped, Socialtjänsten 2 on track,
 and Skolan 2 has no record (it was "ej påbörjad" in the first round). Checked on the embedded
-store and on rdflib, for the plan alone and next to Umeå's plan (rounds belong to their plan).
+store, on rdflib and on Virtuoso, for the plan alone and next to Umeå's plan (rounds belong to
+their plan).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from uvts.graph.paths import DEFAULT_DATA
 from uvts.graph.plans import select_in_plan
 from uvts.graph.queries import bind_params, get_query, run_saved
 from uvts.graph.store import open_store
+from virtuoso import virtuoso_server  # noqa: F401  (the session fixture)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "follow-up-plan"
 STATUS = "follow-up-status/"
@@ -30,16 +32,24 @@ def rows(result, columns):
     return sorted(tuple(_plain(r.get(c)) for c in columns) for r in result.values())
 
 
-@pytest.fixture(scope="module", params=["memory", "rdflib"])
+def _open(request, folders):
+    kind = request.param
+    if kind == "virtuoso":  # the session's Virtuoso (tests/virtuoso.py), reloaded with these plans
+        kind = request.getfixturevalue("virtuoso_server").store_url
+        s, _ = open_store(folders, kind=kind, rebuild=True)
+    else:
+        s, _ = open_store(folders, kind=kind)
+    return s
+
+
+@pytest.fixture(params=["memory", "rdflib", "virtuoso"])
 def small(request):
-    s, _ = open_store([FIXTURE], kind=request.param)
-    return s
+    return _open(request, [FIXTURE])
 
 
-@pytest.fixture(scope="module", params=["memory", "rdflib"])
+@pytest.fixture(params=["memory", "rdflib", "virtuoso"])
 def both(request):
-    s, _ = open_store([DEFAULT_DATA, FIXTURE], kind=request.param)
-    return s
+    return _open(request, [DEFAULT_DATA, FIXTURE])
 
 
 def test_delayed(small):
