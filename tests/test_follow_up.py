@@ -186,3 +186,13 @@ def test_ontology_terms_of_the_contract():
     assert statuses == {"ej-paborjad", "enligt-plan", "forsenad", "avslutad", "avbruten"}
     for s in ont.subjects(SKOS.inScheme, scheme):
         assert {o.language for o in ont.objects(s, SKOS.prefLabel)} == {"sv", "en"}
+
+
+def test_cli_refuses_a_bad_round_with_exit_code_1(data_copy, capsys, uvts_home):
+    from uvts.api.cli import main
+
+    _write(data_copy, ROUND.format(status="forsenadd", intervention="kultur-1"))
+    code = main(["build", "--data", str(data_copy), "--store", "memory"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "2024-12-10.yaml:7: fält 'items.0.status': okänd status 'forsenadd'; menade du \"forsenad\"?" in err
