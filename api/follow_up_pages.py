@@ -68,8 +68,10 @@ def make_router(settings):
         from uvts.visualisations.follow_up import rounds, trend_series
 
         catalog = await _catalog(request)
+        names = {p["id"]: p["municipality_label"] for p in catalog.all_plans}
+        listed = [{**r, "plan_label": names.get(r["plan_slug"], r["plan_slug"])} for r in rounds(catalog.G)]
         return _page(request, "follow_up_index.html", catalog, "follow-up", title="Uppföljning",
-                     rounds=rounds(catalog.G), trends=trend_series(catalog.G), plan_query=_plan_query(catalog))
+                     rounds=listed, trends=trend_series(catalog.G), plan_query=_plan_query(catalog))
 
     @router.get(PAGE + "/kedjan", response_class=HTMLResponse)
     @_html_errors
@@ -107,6 +109,8 @@ def make_router(settings):
             return await _error_page(request, ApiError(404, f"Det finns ingen uppföljningsomgång '{slug}'.{hint}"),
                                      back={"href": PAGE, "text": "Alla uppföljningsomgångar"})
         m = round_matrix(catalog.G, rnd["iri"])
+        rnd = {**rnd, "plan_label": {p["id"]: p["municipality_label"] for p in catalog.all_plans}.get(rnd["plan_slug"],
+                                                                                                   rnd["plan_slug"])}
         for row in m["rows"]:
             row["link"] = _link(catalog, row["iri"])
         for col in m["columns"]:

@@ -37,6 +37,8 @@ def test_index_lists_rounds_of_both_plans_and_the_trends(client):
     assert '/uppfoljning/diagram/skola-1--antal-elever.svg' in r.text
     assert '/uppfoljning/diagram/social-2--antal-foraldrar.svg' in r.text
     assert 'href="/uppfoljning"' in r.text and ">Uppföljning</a>" in r.text  # in the navigation
+    assert "<td>Testkommun</td>" in r.text and "<td>Umeå kommun</td>" in r.text  # names, not plan ids
+    assert "<td>testkommun-2024</td>" not in r.text
 
 
 def test_round_page_matrix_has_text_not_only_colour(client):
@@ -56,6 +58,7 @@ def test_round_page_matrix_has_text_not_only_colour(client):
     assert "Två av tre tjänster är inte tillsatta." in text  # why it is delayed
     assert "Inte uppföljda i omgången (1)" in text and "Elevhälsa i samverkan" in text.split("Inte uppföljda")[1]
     assert "status-forsenad" in matrix  # the colour class goes with the text
+    assert "Testkommun. Datum: 2024-12-31" in text
 
 
 def test_plan_round_page_shows_stated_results_without_status(client):
