@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
@@ -232,11 +232,15 @@ class Plan(_Model):
 FOLLOW_UP_STATUSES = ("ej-paborjad", "enligt-plan", "forsenad", "avslutad", "avbruten")
 
 
+# A period such as 2024 (a year) is written by YAML as a number; it is the same period as "2024".
+PeriodText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+
+
 class IndicatorValue(_Model):
     name: NonEmpty
     value: Decimal
     unit: Optional[str] = None
-    period: Optional[str] = None
+    period: Optional[PeriodText] = None
     source: Optional[str] = None
     lines: Optional[LineRanges] = None
     note: Optional[str] = None

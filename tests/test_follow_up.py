@@ -196,3 +196,9 @@ def test_cli_refuses_a_bad_round_with_exit_code_1(data_copy, capsys, uvts_home):
     err = capsys.readouterr().err
     assert code == 1
     assert "2024-12-10.yaml:7: fält 'items.0.status': okänd status 'forsenadd'; menade du \"forsenad\"?" in err
+
+
+def test_a_year_as_period_is_text(data_copy):
+    _write(data_copy, ROUND.format(status="forsenad", intervention="kultur-1").replace("period: 2024-08/2024-11", "period: 2024"))
+    [_, rnd] = load_plan(data_copy).follow_up
+    assert rnd.items[0].indicators[0].period == "2024"
