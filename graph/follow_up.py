@@ -102,6 +102,8 @@ def load_rounds(folder: Path, rel: Callable[[Path], str], ids: dict[str, dict], 
             check_lines(item.lines, base + ("lines",))
             for k, ind in enumerate(item.indicators):
                 check_lines(ind.lines, base + ("indicators", k, "lines"))
+                if not ind.value.is_finite():
+                    problem(base + ("indicators", k, "value"), f"förväntade ett tal (fick {ind.value})")
         rounds.append(LoadedRound(fname, model))
     if problems:
         raise DataError(problems)

@@ -91,6 +91,8 @@ def test_unknown_status_names_file_line_field_and_suggests(data_copy):
     (ROUND.format(status="forsenad", intervention="stod-och-omsorg-1"), "följs redan upp i denna omgång"),
     (ROUND.format(status="forsenad", intervention="kultur-1").replace("value: 12", "value: tolv"),
      "'items.0.indicators.0.value': förväntade ett tal"),
+    (ROUND.format(status="forsenad", intervention="kultur-1").replace("value: 12", "value: .nan"),
+     "'items.0.indicators.0.value': förväntade ett tal"),
     (ROUND.format(status="forsenad", intervention="kultur-1").replace("date: 2024-12-10", "date: 2024-12-11"),
      "förväntade datumet 2024-12-10 (samma som filnamnet)"),
     (ROUND.format(status="forsenad", intervention="kultur-1").replace("[umebra]", "[umebraa]"),
