@@ -149,6 +149,7 @@ _MESSAGES = {
     "less_than_equal": "värdet är för stort",
     "decimal_parsing": "förväntade ett tal",
     "decimal_type": "förväntade ett tal",
+    "finite_number": "förväntade ett tal",
     "date_parsing": "förväntade ett datum som 2024-12-10",
     "date_from_datetime_parsing": "förväntade ett datum som 2024-12-10",
     "date_type": "förväntade ett datum som 2024-12-10",
