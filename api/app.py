@@ -40,7 +40,8 @@ from .settings import Settings
 __all__ = ["create_app", "ROUTER_MODULES", "get_store", "get_settings", "BodyLimitMiddleware"]
 
 # Modules that add routes to the app (see the module docstring), in the order they are included.
-ROUTER_MODULES: list[str] = ["uvts.api.sparql", "uvts.api.rest", "uvts.api.pages", "uvts.api.versions_web"]
+ROUTER_MODULES: list[str] = ["uvts.api.sparql", "uvts.api.rest", "uvts.api.pages", "uvts.api.versions_web",
+                             "uvts.api.follow_up_pages"]
 
 
 def get_settings(request) -> Settings:

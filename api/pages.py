@@ -60,6 +60,7 @@ NAV = (
     {"href": "/platser", "text": "Platser", "key": "places"},
     {"href": "/insatser", "text": "Insatser", "key": "interventions"},
     {"href": "/views", "text": "Nätverk", "key": "views"},
+    {"href": "/uppfoljning", "text": "Uppföljning", "key": "follow-up"},
     {"href": "/fragor", "text": "Frågor", "key": "questions"},
     {"href": "/rapport", "text": "Rapport", "key": "report"},
     {"href": "/andringar", "text": "Ändringar", "key": "changes"},
@@ -290,7 +291,12 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
         facts.append({"label": "Platser", "links": r["places"]})
     if len(r["plans"]) > 1:
         text("Planer", ", ".join(r["plans"]))
-    return {"facts": facts, "sections": sections, "budget_items": r.get("budget_items") or []}
+    extra = {}
+    if kind == "interventions":  # the follow-up history and trends (api/follow_up_pages.py)
+        from .follow_up_pages import history_context
+
+        extra = history_context(catalog, r["iri"])
+    return {"facts": facts, "sections": sections, "budget_items": r.get("budget_items") or [], **extra}
 
 
 def _sources(catalog: Catalog, r: dict) -> list[dict]:

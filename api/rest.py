@@ -164,7 +164,8 @@ def make_router(settings):
         from uvts.graph.analyses import NAMES
 
         catalog = await catalog_for(request, plan)
-        titles = {"coverage": "Täckning", "gaps": "Luckor", "overlap": "Överlapp", "actors": "Nyckelaktörer"}
+        titles = {"coverage": "Täckning", "gaps": "Luckor", "overlap": "Överlapp", "actors": "Nyckelaktörer",
+                  "chain": "Kedjan"}
         return _json(AnalysisIndex(plan=catalog.plan, analyses=[
             AnalysisInfo(name=n, title=titles.get(n, n), path=f"/analyses/{n}") for n in NAMES]
         ).model_dump_json().encode("utf-8"))

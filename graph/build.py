@@ -259,6 +259,9 @@ def build_plan_graph(plan: PlanData) -> Graph:
                 g.add((i, UVTS.sameActivityAs, _r("intervention", other)))
                 g.add((_r("intervention", other), UVTS.sameActivityAs, i))
             provenance(i, iv.lines, iv.note)
+    from .build_follow_up import add_follow_up
+
+    add_follow_up(g, plan, doc)
     return g
 
 

@@ -43,6 +43,7 @@ class PlanData:
     departments: list[m.Department]
     source_text: list[str] | None = None
     files: list[Path] = field(default_factory=list)
+    follow_up: list = field(default_factory=list)  # follow_up.LoadedRound, oldest first
 
     def intervention_id(self, dept: m.Department, iv: m.Intervention) -> str:
         return f"{dept.id}-{iv.number}"
@@ -161,6 +162,12 @@ _MESSAGES = {
     "string_too_short": "får inte vara tom",
     "greater_than_equal": "värdet är för litet",
     "less_than_equal": "värdet är för stort",
+    "decimal_parsing": "förväntade ett tal",
+    "decimal_type": "förväntade ett tal",
+    "finite_number": "förväntade ett tal",
+    "date_parsing": "förväntade ett datum som 2024-12-10",
+    "date_from_datetime_parsing": "förväntade ett datum som 2024-12-10",
+    "date_type": "förväntade ett datum som 2024-12-10",
 }
 
 
@@ -451,11 +458,14 @@ def load_plan(folder: str | Path) -> PlanData:
                                           "citera planens egna ord (radbrytningar och avstavning spelar ingen roll)"))
     if quotes:
         raise DataError(quotes)
+    from .follow_up import load_rounds
+
+    follow_up = load_rounds(folder, rel, ids, max_line)
     return PlanData(
         folder=folder, plan=plan, risk_factors=loaded["risk_factors"], levels=loaded["levels"],
         other_links=loaded["other_links"], actors=loaded["actors"], forums=loaded["forums"],
         places=loaded["places"], departments=sorted(departments, key=lambda d: d.id),
-        source_text=source_text, files=data_files(folder),
+        source_text=source_text, files=data_files(folder), follow_up=follow_up,
     )
 
 

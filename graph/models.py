@@ -6,15 +6,18 @@ files, validates them against these models and resolves references between them.
 
 from __future__ import annotations
 
+import datetime
 import re
+from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 __all__ = [
     "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
     "Place", "Intervention", "BaseMission", "Budget", "BudgetItem", "Department", "Plan",
     "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS", "Addressing",
+    "FOLLOW_UP_STATUSES", "IndicatorValue", "FollowUpItem", "RoundInfo", "FollowUpRound",
 ]
 
 _RANGES = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -242,3 +245,47 @@ class Plan(_Model):
     reported_to: list[Ref] = []
     reported_to_lines: Optional[LineRanges] = None
     note: Optional[str] = None
+
+
+# --- follow-up rounds (uppfoljning/YYYY-MM-DD.yaml; see docs/follow-up.md) ---------------
+
+FOLLOW_UP_STATUSES = ("ej-paborjad", "enligt-plan", "forsenad", "avslutad", "avbruten")
+
+
+# A period such as 2024 (a year) is written by YAML as a number; it is the same period as "2024".
+PeriodText = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]
+
+
+class IndicatorValue(_Model):
+    name: NonEmpty
+    value: Decimal
+    unit: Optional[str] = None
+    period: Optional[PeriodText] = None
+    source: Optional[str] = None
+    lines: Optional[LineRanges] = None
+    note: Optional[str] = None
+
+
+class FollowUpItem(_Model):
+    intervention: Ref
+    # Checked against FOLLOW_UP_STATUSES when loading (with a near-miss suggestion); empty
+    # when the source states a result but no status (see docs/follow-up.md).
+    status: Optional[str] = None
+    comment: Optional[str] = None
+    indicators: list[IndicatorValue] = []
+    lines: Optional[LineRanges] = None
+    note: Optional[str] = None
+
+
+class RoundInfo(_Model):
+    date: datetime.date
+    title: NonEmpty
+    reported_to: list[Ref] = []
+    lines: Optional[LineRanges] = None
+    note: Optional[str] = None
+    synthetic: bool = False
+
+
+class FollowUpRound(_Model):
+    round: RoundInfo
+    items: list[FollowUpItem] = []

@@ -72,4 +72,5 @@ def data_files(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     files = [folder / "plan.yaml"] + [folder / name for name in SHARED_FILES.values()]
     files += sorted((folder / "departments").glob("*.yaml"))
+    files += sorted((folder / "uppfoljning").glob("*.yaml"))  # follow-up rounds (graph.follow_up)
     return files

@@ -137,7 +137,8 @@ def _plain(term) -> Any:
 def read_typed_graph(store, plan: str | None = None):
     """The typed graph of everything in ``store`` (see the module docstring).
 
-    Runs four SELECT queries. Works on any object with ``select(sparql)`` returning a
+    Runs four SELECT queries, and a fifth for the follow-up rounds, which it puts in
+    ``G.graph["follow_up"]`` (see :mod:`uvts.graph.follow_up_data`). Works on any object with ``select(sparql)`` returning a
     :class:`~uvts.graph.store.SelectResult`. ``plan`` (an id, IRI or municipality, see
     :func:`uvts.graph.plans.resolve_plan`) limits the graph to one plan; ``None`` reads
     every plan in the store.
@@ -157,7 +158,11 @@ def read_typed_graph(store, plan: str | None = None):
              for r in select(_Q_ATTRS).rows]
     addressing = [(r["s"].value, r["rf"].value, r["lines"].value, r["evidence"].value)
                   for r in select(_Q_ADDRESSING).rows]
-    return typed_graph_from_rows(nodes, links, attrs, addressing)
+    G = typed_graph_from_rows(nodes, links, attrs, addressing)
+    from .follow_up_data import read_follow_up
+
+    G.graph["follow_up"] = read_follow_up(select)  # the follow-up rounds (graph.follow_up_data), as plain data
+    return G
 
 
 def typed_graph_from_rows(nodes, links, attrs, addressing=()):

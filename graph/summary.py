@@ -39,7 +39,13 @@ def summary(store) -> dict:
     links = _rows(store, "SELECT (COUNT(*) AS ?n) WHERE { ?i a uvts:Intervention ; uvts:addresses ?r }")[0]["n"]
     stated = _rows(store, "SELECT (SUM(?b) AS ?stated) WHERE { ?p uvts:statedTotalBudget ?b }")[0]["stated"]
     budget_total = sum(d["budget"] for d in departments)
+    follow_up = _rows(store, """
+        SELECT (COUNT(DISTINCT ?round) AS ?rounds) (COUNT(DISTINCT ?record) AS ?records) (COUNT(DISTINCT ?value) AS ?values) WHERE {
+          ?round a uvts:FollowUpRound .
+          OPTIONAL { ?record uvts:inRound ?round . OPTIONAL { ?value uvts:ofRecord ?record } }
+        }""")[0]
     return {
+        "follow_up": {k: int(v or 0) for k, v in follow_up.items()},
         "departments": departments,
         "risk_factors": risk,
         "totals": {k: int(v or 0) for k, v in totals.items()} | {"risk_factor_links": int(links)},
@@ -65,6 +71,10 @@ def format_summary(s: dict) -> str:
     width = max((len(r["label"]) for r in s["risk_factors"]), default=10)
     for r in s["risk_factors"]:
         lines.append(f"  {r['label'].ljust(width)}  {r['interventions']:>3} insatser  {r['baseMissions']:>3} grunduppdrag")
+    fu = s.get("follow_up")
+    if fu and fu["rounds"]:
+        lines += ["", f"Uppföljning: {fu['rounds']} omgång(ar), {fu['records']} uppföljda insatser, "
+                      f"{fu['values']} indikatorvärden."]
     lines += ["", f"Budgettillskott totalt: {_sek(s['budget_total'])}"]
     if s.get("stated_total_budget"):
         diff = s["stated_total_budget"] - s["budget_total"]

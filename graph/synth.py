@@ -360,7 +360,55 @@ def synth_plan(index: int, seed: int = 0, shared: dict | None = None) -> dict:
                 f"inte en verklig kommuns plan. Inledningen står på raderna {header}.",
     }
     return {"plan.yaml": plan, **concepts, "actors.yaml": actors, "forums.yaml": forums, "places.yaml": places,
-            "departments": departments}
+            "departments": departments, "uppfoljning": synth_rounds(index, seed, departments, forum_ids)}
+
+
+# --- synthetic follow-up rounds (clearly marked: ``synthetic: true`` and a note) -------------
+
+ROUND_DATES = ("2024-12-10", "2025-06-15")
+_STATUS_WEIGHTS = {"ej-paborjad": 2, "enligt-plan": 6, "forsenad": 2, "avslutad": 1, "avbruten": 1}
+_NEXT = {"ej-paborjad": {"ej-paborjad": 2, "enligt-plan": 5, "forsenad": 3},
+         "enligt-plan": {"enligt-plan": 6, "forsenad": 1, "avslutad": 2, "avbruten": 1},
+         "forsenad": {"forsenad": 2, "enligt-plan": 3, "avbruten": 1},
+         "avslutad": {"avslutad": 1}, "avbruten": {"avbruten": 1}}
+_WHY = {"forsenad": ("Rekryteringen av personal har dragit ut på tiden.", "Lokalen blev klar senare än planerat.",
+                     "Samverkansavtalet är ännu inte undertecknat."),
+        "avbruten": ("Finansieringen upphörde.", "För få deltagare anmälde sig.",
+                     "Insatsen ersätts av en annan i nästa plan.")}
+
+
+def synth_rounds(index: int, seed: int, departments: dict, forum_ids: list[str]) -> dict:
+    """Two synthetic follow-up rounds of plan ``index``: file name -> data. Their own random
+    stream, so that adding them changed nothing else of the synthetic plans."""
+    rng = random.Random(f"uvts-synth-follow-up:{seed}:{index}")
+    ids = [f"{did}-{iv['number']}" for did, d in departments.items() for iv in d["interventions"]]
+    status: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    out = {}
+    for n, date in enumerate(ROUND_DATES):
+        items = []
+        for iv in ids:
+            if rng.random() > 0.8:  # not followed up in this round
+                continue
+            before = status.get(iv)
+            weights = _NEXT[before] if before else _STATUS_WEIGHTS
+            now = rng.choices(list(weights), weights=list(weights.values()))[0]
+            status[iv] = now
+            item = {"intervention": iv, "status": now}
+            if now in _WHY:
+                item["comment"] = rng.choice(_WHY[now])
+            if rng.random() < 0.3 or iv in counts:
+                counts[iv] = counts.get(iv, rng.randint(5, 40)) + (rng.randint(0, 30) if n else 0)
+                item["indicators"] = [{"name": "Antal deltagare", "value": counts[iv], "unit": "deltagare",
+                                       "period": f"{date[:7]}", "source": "Syntetisk verksamhetsstatistik"}]
+            items.append(item)
+        term = "hösten 2024" if n == 0 else "våren 2025"
+        out[f"{date}.yaml"] = {
+            "round": {"date": date, "title": f"Syntetisk uppföljning {term}",
+                      "reported_to": forum_ids[:1], "synthetic": True,
+                      "note": "Syntetisk omgång skapad av uvts synth; inte en verklig kommuns uppföljning."},
+            "items": items}
+    return out
 
 
 def synthesize(n: int, seed: int = 0, shared_from: str | Path | None = None) -> list[dict]:
@@ -393,8 +441,14 @@ def write_plans(out_dir: str | Path, n: int, seed: int = 0, shared_from: str | P
         for old in (folder / "departments").glob("*.yaml"):
             old.unlink()
         header = "# Synthetic plan made by `uvts synth`: not a real municipality's plan.\n"
+        (folder / "uppfoljning").mkdir(exist_ok=True)
+        for old in (folder / "uppfoljning").glob("*.yaml"):
+            old.unlink()
         for fname, data in plan.items():
-            if fname == "departments":
+            if fname == "uppfoljning":
+                for name, rnd in data.items():
+                    (folder / "uppfoljning" / name).write_text(header + _dump(rnd), encoding="utf-8")
+            elif fname == "departments":
                 for did, dept in data.items():
                     (folder / "departments" / f"{did}.yaml").write_text(header + _dump(dept), encoding="utf-8")
             else:

@@ -62,10 +62,10 @@ class CountingStore:
         return self.store.select(query, bindings, limit=limit, **kw)
 
 
-def test_projection_reads_the_store_with_four_queries(store):
+def test_projection_reads_the_store_with_five_queries(store):
     counting = CountingStore(store)
     P = project(counting)
-    assert counting.calls == 4
+    assert counting.calls == 5  # nodes, links, attributes, link evidence, and the follow-up rounds
     G = P.typed
     assert sum(1 for _, t in G.nodes(data="type") if t == "Intervention") == 46
     node = G.nodes[iv("stod-och-omsorg-7")]

@@ -162,3 +162,22 @@ def test_focus_areas_not_priority_areas(store):
 def test_the_work_is_reported_to_umebra_and_ksnau(store):
     rows = store.select("PREFIX uvts: <https://w3id.org/uvts/ontology#> SELECT ?f WHERE { ?plan uvts:reportedTo ?f }")
     assert {r["f"].rsplit("/", 1)[-1] for r in rows.values()} == {"umebra", "ksnau"}  # l.85-86
+# The plan's own stated results as the first follow-up round (data/uppfoljning/2024-05-31.yaml):
+# Salam familj växer 67 föräldrar, 95 barn (l.297-299); KRAFT 24 slutfört, 16 anställning
+# (l.343-346); Kultur för hälsa, effect noticed (l.1574-1576); Afterschool at four schools (l.1604-1605).
+def test_follow_up_round_from_the_plan(build_output):
+    assert "Uppföljning: 1 omgång(ar), 4 uppföljda insatser, 5 indikatorvärden." in build_output
+
+
+def test_follow_up_values_are_the_plans(store):
+    rows = store.select("""PREFIX uvts: <https://w3id.org/uvts/ontology#>
+        SELECT ?iv ?name ?value ?lines WHERE {
+          ?o uvts:ofRecord/uvts:ofIntervention ?iv ; uvts:indicatorName ?name ; uvts:value ?value ; uvts:sourceLines ?lines }""")
+    got = {(r["iv"].rsplit("/", 1)[-1], str(r["name"]), int(r["value"]), r["lines"]) for r in rows.values()}
+    assert got == {
+        ("arbetsmarknad-och-integration-3", "Antal nådda föräldrar", 67, "297-299"),
+        ("arbetsmarknad-och-integration-3", "Antal nådda barn", 95, "297-299"),
+        ("arbetsmarknad-och-integration-4", "Antal deltagare som slutfört insatsen", 24, "343-345"),
+        ("arbetsmarknad-och-integration-4", "Antal deltagare som fått anställning", 16, "345-346"),
+        ("kultur-2", "Antal skolor med Afterschool", 4, "1604-1605"),
+    }

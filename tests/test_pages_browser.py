@@ -136,7 +136,7 @@ def test_every_nav_page_loads_offline_without_errors(page):
     page, guard = page
     page.goto("/")
     hrefs = page.locator("header nav a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    assert len(hrefs) == 12  # with Ändringar (the versions)
+    assert len(hrefs) == 13  # with Ändringar (the versions) and Uppföljning (api/follow_up_pages.py)
     for href in hrefs:
         response = page.goto(href)
         assert response.ok, href

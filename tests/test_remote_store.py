@@ -150,7 +150,10 @@ def test_saved_query_gives_the_same_rows_as_the_embedded_store(remote, store, na
     assert got.vars == want.vars
     concat = concat_separators(query.text)
     assert rows_as_multiset(got, concat) == rows_as_multiset(want, concat)
-    assert len(want.rows) > 0 or name.endswith("-violation"), f"{name}: no rows on the embedded store either"
+    # Umeå's plan states no follow-up status, so nothing is delayed in it (the hand-made plan with
+    # two rounds checks this query on Virtuoso: tests/test_golden_follow_up.py)
+    assert len(want.rows) > 0 or name.endswith("-violation") or name == "delayed-interventions", \
+        f"{name}: no rows on the embedded store either"
 
 
 @pytest.mark.parametrize("case", list(golden_cases()))

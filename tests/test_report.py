@@ -39,7 +39,7 @@ from virtuoso import virtuoso_server  # noqa: F401  (the session fixture: a Virt
 DATE = "2026-11-25"
 OTHER_DATE = "2027-03-04"
 SECTION_TITLES = ["Sammanfattning", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", "Täckning", "Budget",
-                  "Luckor", "Överlappande insatser", "Samverkansforum", "Nyckelaktörer", "Förvaltningarna", "Metod",
+                  "Luckor", "Uppföljning", "Överlappande insatser", "Samverkansforum", "Nyckelaktörer", "Förvaltningarna", "Metod",
                   "Bilaga: alla insatser och deras källor"]
 RISK_FACTORS = ["Avsaknad av positiva sammanhang och förebilder", "Ekonomisk utsatthet", "Psykisk ohälsa",
                 "Skolmisslyckande", "Synlig närvaro av kriminella i den offentliga miljön",

@@ -288,9 +288,9 @@ def test_who_works_on_other_risk_factors_matches_the_saved_query(client, store, 
 
 def test_analyses_are_the_librarys_results(client, store):
     index = client.get("/analyses").json()
-    assert [a["name"] for a in index["analyses"]] == ["coverage", "gaps", "overlap", "actors"]
+    assert [a["name"] for a in index["analyses"]] == ["coverage", "gaps", "overlap", "actors", "chain"]
     expected = run_all(store, seed=0)
-    for name in ("coverage", "gaps"):
+    for name in ("coverage", "gaps", "chain"):
         body = client.get(f"/analyses/{name}").json()
         assert body.pop("plan") is None and body.pop("seed") == 0
         assert body == expected[name]

@@ -367,3 +367,30 @@ def test_a_folder_of_plan_folders_stands_for_each_of_them(synth_dirs, capsys):
 
     settings = Settings.from_env({"UVTS_DATA": f"{DEFAULT_DATA}{__import__('os').pathsep}{parent}"})
     assert settings.data_dirs() == [DEFAULT_DATA, *sorted(synth_dirs)]
+
+
+def test_synthetic_rounds_are_marked_and_belong_to_their_plan(tmp_path):
+    from uvts.graph.follow_up_data import read_follow_up
+    from uvts.graph.load import load_plans
+    from uvts.graph.store import open_store
+
+    folders = write_plans(tmp_path, 2, seed=3)
+    plans = load_plans(folders)
+    for p in plans:
+        assert [r.date.isoformat() for r in p.follow_up] == ["2024-12-10", "2025-06-15"]
+        for r in p.follow_up:
+            assert r.model.round.synthetic and r.model.round.title.startswith("Syntetisk")
+            assert all(i.intervention.startswith(p.plan.municipality.id.removesuffix("-kommun") + "-") for i in r.items)
+    store, _ = open_store(folders, kind="memory")
+    fu = read_follow_up(store.select)
+    assert len(fu["rounds"]) == 4 and all(r["synthetic"] for r in fu["rounds"])
+    by_plan = {}
+    for r in fu["rounds"]:
+        by_plan.setdefault(r["plan"].rsplit("/", 1)[-1], []).append(r["iri"].rsplit("/", 1)[-1])
+    assert by_plan == {p.plan.id: [f"{p.plan.id}-2024-12-10", f"{p.plan.id}-2025-06-15"] for p in plans}
+    # the national question counts statuses across both municipalities
+    from uvts.graph.queries import run_saved
+
+    rows = run_saved(store, "status-by-risk-factor").values()
+    assert rows and max(r["kommuner"] for r in rows) == 2
+    assert sum(r["antal"] for r in rows) >= len({rec["intervention"] for rec in fu["records"] if rec["date"] == "2025-06-15"})

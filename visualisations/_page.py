@@ -101,13 +101,15 @@ def render_view_page(data: dict, index_href: str | None = "index.html") -> str:
 
     vis_js, vis_css = vis_assets()
     view_js, view_css, _ = own_assets()
+    status_js = _safe_inline((TEMPLATES / "view_status.js").read_text(encoding="utf-8"), "script")  # follow-up hook
     page_data = {k: data[k] for k in ("name", "title", "kind", "nodes", "edges", "relations", "options", "seed",
                                       "legend")}
     return _env().get_template("view.html").render(
         view=data,
         index_href=index_href,
-        csp=csp(scripts=(vis_js, view_js)),
+        csp=csp(scripts=(vis_js, view_js, status_js)),
         vis_js=Markup(vis_js), vis_css=Markup(vis_css), view_js=Markup(view_js), view_css=Markup(view_css),
+        status_js=Markup(status_js),
         data_json=Markup(json_for_html(page_data)),
     )
 

@@ -343,6 +343,7 @@ def document_from(G, results: dict, facts: dict, date, version: str, seed: int =
         _coverage_section(ctx, charts),
         _budget_section(ctx, charts),
         _gaps_section(ctx),
+        _follow_up(ctx, charts),
         _overlap_section(ctx),
         _forums_section(ctx),
         _actors_section(ctx),
@@ -370,6 +371,13 @@ def document_from(G, results: dict, facts: dict, date, version: str, seed: int =
 
 
 # --- sections ---------------------------------------------------------------------------------
+
+
+def _follow_up(ctx, charts: bool) -> dict:
+    """The "Uppföljning" section (visualisations/report_follow_up.py)."""
+    from .report_follow_up import follow_up_section
+
+    return follow_up_section(ctx, charts)
 
 
 def _counts(G) -> dict:

@@ -492,6 +492,12 @@ def _node(G, n, extras, many_plans, facets, size, colour=None, extra_rows=()) ->
     }
     if dashed:
         options["shapeProperties"] = {"borderDashes": [4, 3]}
+    if typ == "Intervention":  # follow-up hook: the latest status, for view_status.js (visualisations/follow_up.py)
+        from .follow_up import node_status
+
+        st = node_status(G, n)
+        options.update(st)
+        options["info"]["rows"].append(["Senaste uppföljning", st["status_label"]])
     return Node(n, shape, label=_short_label(G.nodes[n]["label"]), **options).options
 
 

@@ -9,7 +9,7 @@ docs/analyses.md)::
     >>> store, _ = open_store([DEFAULT_DATA], kind="memory")
     >>> results = run_all(store, seed=0)
     >>> sorted(results)
-    ['actors', 'coverage', 'gaps', 'overlap']
+    ['actors', 'chain', 'coverage', 'gaps', 'overlap']
     >>> results["coverage"]["title"]
     'Täckning'
 
@@ -18,13 +18,14 @@ Importing this package does not import networkx or numpy; the analyses do, when 
 
 from __future__ import annotations
 
-from . import actors, coverage, gaps, overlap  # the modules; each has a function of its own name
+from . import actors, chain, coverage, gaps, overlap  # the modules; each has a function of its own name
 from ._shape import find_table
 
 __all__ = ["ANALYSES", "NAMES", "run", "run_all", "find_table"]
 
 # name -> function(G, **options); only "actors" takes ``seed``
-ANALYSES = {"coverage": coverage.coverage, "gaps": gaps.gaps, "overlap": overlap.overlap, "actors": actors.actors}
+ANALYSES = {"coverage": coverage.coverage, "gaps": gaps.gaps, "overlap": overlap.overlap, "actors": actors.actors,
+            "chain": chain.chain}
 NAMES = tuple(ANALYSES)
 _SEEDED = {"actors"}
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 __all__ = ["add_commands", "cmd_analyse", "CHOICES"]
 
-CHOICES = ("coverage", "gaps", "overlap", "actors", "all")
+CHOICES = ("coverage", "gaps", "overlap", "actors", "chain", "all")
 
 
 def _data_dirs(args) -> list[Path]:
@@ -75,7 +75,8 @@ def add_commands(subparsers, add_common) -> None:
                     "(actors) ur grafen, eller alla (all). Tabellen visas på svenska; CSV är anpassad för Excel "
                     "(semikolon, decimalkomma, UTF-8 med BOM).")
     add_common(p)
-    p.add_argument("name", choices=CHOICES, metavar="NAMN", help="coverage, gaps, overlap, actors eller all")
+    p.add_argument("name", choices=CHOICES, metavar="NAMN",
+                   help="coverage, gaps, overlap, actors, chain (kedjan från problem till uppföljning) eller all")
     p.add_argument("--format", choices=["table", "json", "csv"], default="table", help="utdataformat (standard table)")
     p.add_argument("--seed", type=int, default=0, help="slumpfrö för Louvain-grupperna (standard 0)")
     p.add_argument("--plan", default=None, metavar="PLAN",

@@ -56,6 +56,9 @@ GAP_KINDS = {
     "no_risk_factor": ("Insats utan riskfaktor", "En insats som planen inte kopplar till någon av riskfaktorerna."),
     "forum_no_purpose": ("Forum utan syfte", "Ett samverkansforum som planen inte anger något syfte för."),
     "forum_no_members": ("Forum utan medlemmar", "Ett samverkansforum som planen inte namnger några medlemmar i."),
+    "chain_broken": ("Bruten kedja",
+                     "En insats där ett led i Brås kedja saknas: riskfaktor, fastställt mål, fastställd uppföljning, "
+                     "ansvarig, tid eller en post i den senaste uppföljningsomgången (se analysen Kedjan)."),
 }
 
 
@@ -178,6 +181,13 @@ def find_gaps(G, thin: int = 1) -> list[dict]:
     for f in nodes_of_type(G, "CollaborationForum"):
         if not P.sources(G, f, "member_of"):
             out.append(_gap("forum_no_members", [f], f"Planen namnger inga medlemmar i {P.label(G, f)}."))
+    if "follow_up" in G.graph:  # read from a store (a hand-made graph has no follow-up data)
+        from .chain import MISSING, broken_chains
+
+        for row in broken_chains(G):
+            out.append(_gap("chain_broken", [row["intervention"]],
+                            f"Kedjan är bruten för {_iv_name(G, row['intervention'])}: "
+                            f"{', '.join(MISSING[k] for k in row['missing'])}.", missing=row["missing"]))
     order = list(GAP_KINDS)
     return sorted(out, key=lambda g: order.index(g["kind"]))  # stable: keeps the order within a kind
 
