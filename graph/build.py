@@ -98,6 +98,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((doc, UVTS.statedTotalBudget, _decimal(p.stated_total_budget)))
     if p.note:
         g.add((doc, SKOS.editorialNote, Literal(p.note, lang="sv")))
+    if p.workbook:
+        workbook_provenance(g, doc, p.workbook)
 
     g.add((muni, RDF.type, UVTS.Municipality))
     g.add((muni, RDF.type, ORG.FormalOrganization))
@@ -208,7 +210,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
                 g.add((b, UVTS.amount, _decimal(item.amount)))
             for iv in item.interventions:
                 g.add((b, UVTS.funds, _r("intervention", iv)))
-            provenance(b, item.lines, item.note)
+            provenance(b, item.lines, item.note, item.workbook)
 
         for iv in d.interventions:
             i = _r("intervention", f"{d.id}-{iv.number}")

@@ -204,12 +204,13 @@ class BaseMission(_Model):
     note: Optional[str] = None
 
 
-class BudgetItem(_Model):
+class BudgetItem(_Sourced):
     amount: Optional[int] = Field(default=None, ge=0)
     purpose: NonEmpty
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     interventions: list[Ref] = []
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
 class Budget(_Model):
@@ -254,3 +255,4 @@ class Plan(_Model):
     stated_total_budget: Optional[int] = None
     stated_total_budget_lines: Optional[LineRanges] = None
     note: Optional[str] = None
+    workbook: Optional[Origin] = None   # title, municipality or period edited in a workbook
