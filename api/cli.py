@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES: list[str] = [
     "uvts.graph.analyses.cli",
     "uvts.graph.synth_cli",
+    "uvts.graph.workbook_cli",
     "uvts.api.serve",
     "uvts.visualisations.report_cli",
     "uvts.visualisations.cli",

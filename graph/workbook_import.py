@@ -75,6 +75,17 @@ class ImportResult:
     removed: list[str] = field(default_factory=list)   # ids of interventions removed
 
 
+def _near(value: str, pool) -> str | None:
+    """A near miss for ``value`` in ``pool`` (similar spelling, or one starts with the other)."""
+    pool = list(pool)
+    near = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
+    if near:
+        return near[0]
+    folded = value.casefold()
+    starts = [p for p in pool if folded.startswith(p.casefold()) or p.casefold().startswith(folded)]
+    return max(starts, key=len) if starts else None
+
+
 def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
 
@@ -331,8 +342,12 @@ def _write_files(folder: Path, files: dict[str, str]) -> None:
 # --- deterministic YAML ------------------------------------------------------------------------------------
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _dump(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+    return yaml.dump(data, Dumper=_DUMPER, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
 def _get(d: dict, path: str, default=None):
@@ -423,7 +438,7 @@ def read_plan_workbook(raw: bytes, name: str) -> tuple[dict[str, str], ImportRes
         except DataError as exc:
             raise WorkbookError([CellProblem(name, None, None, f"planen som arbetsboken exporterades från går inte "
                                                                 f"att läsa: {p}") for p in exc.problems]) from None
-    raws = {n: (yaml.safe_load(t) if n.endswith(".yaml") else None) for n, t in files.items()}
+    raws = {n: (yaml.load(t, Loader=_LOADER) if n.endswith(".yaml") else None) for n, t in files.items()}
     out, result = _parse(book, orig, raws, files)
     if book.problems:
         raise WorkbookError(book.problems)
@@ -524,8 +539,8 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             t = book.text(c).casefold()
             cat = _CATEGORY.get(t) or (t if t in ACTOR_CATEGORIES else None)
             if cat is None:
-                near = difflib.get_close_matches(t, list(_CATEGORY), n=1, cutoff=0.6)
-                book.problem(c, f"okänd kategori '{book.text(c)}'" + (f'; menade du "{near[0]}"?' if near else
+                near = _near(t, _CATEGORY)
+                book.problem(c, f"okänd kategori '{book.text(c)}'" + (f'; menade du "{near}"?' if near else
                                                                      "; välj en av " + ", ".join(CATEGORY_SV.values())))
         vals = {
             "name": (book.text(cells.get("Namn")), cells.get("Namn"), o and o.name),
@@ -589,8 +604,8 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             t = book.text(c).casefold()
             kind = _KIND.get(t) or (t if t in PLACE_KINDS else None)
             if kind is None:
-                near = difflib.get_close_matches(t, list(_KIND), n=1, cutoff=0.6)
-                book.problem(c, f"okänd typ '{book.text(c)}'" + (f'; menade du "{near[0]}"?' if near else
+                near = _near(t, _KIND)
+                book.problem(c, f"okänd typ '{book.text(c)}'" + (f'; menade du "{near}"?' if near else
                                                                 "; välj en av område, skola, byggnad"))
         vals = {
             "name": (book.text(cells.get("Namn")), cells.get("Namn"), o and o.name),
@@ -629,6 +644,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
                 book.problem(hc, f"okänd riskfaktor '{title}'" + (f'; menade du "{near[0]}"?' if near else
                                                                   "; lägg till den på bladet Riskfaktorer"))
     seen_ids: dict[str, int] = {}
+    mentioned: set[str] = set()  # ids in the Id column (also of rows with problems): references to them are not errors
     ivs: list[tuple[str, dict, int | None, dict, Cell]] = []  # (dept, values, number, cells, first)
     for rownum, cells, first in rows:
         idc = cells.get("Id")
@@ -641,6 +657,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
         number = book.integer(nc, "Nummer", 1) if nc is not None else None
         o = None
         if rid is not None:
+            mentioned.add(rid)
             if rid in seen_ids:
                 book.problem(idc, f"id '{rid}' finns redan på rad {seen_ids[rid]}; varje insats har ett eget id "
                                   "(lämna Id tomt på en ny insats)")
@@ -722,9 +739,10 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
         assigned.append((dept, vals, number, cells, first, rid))
         final_ids.add(f"{dept}-{number}")
         used_numbers.setdefault(dept, set()).add(number)
+    referable = final_ids | (mentioned & set(orig_iv))
     for dept, vals, number, cells, first, rid in assigned:
         for other in vals["same_activity_as"][0]:
-            if other not in final_ids:
+            if other not in referable:
                 book.problem(cells.get("Samma aktivitet som"), f"okänd insats '{other}' (skriv insatsens Id)")
 
     # departments' files
@@ -781,7 +799,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             book.problem(None, "Syfte saknas men krävs", "Budget", f"{_col_letter(book, 'Budget', 'Syfte')}{rownum}")
         funded = book.lines_of(cells.get("Insatser"))
         for f in funded:
-            if f not in final_ids:
+            if f not in referable:
                 book.problem(cells.get("Insatser"), f"okänd insats '{f}' (skriv insatsens Id)")
         budget_rows.setdefault(dept, []).append((cells, amount, funded))
     for dept, item in dept_files.items():
@@ -1053,6 +1071,7 @@ def import_workbook(path: str | Path, out_dir: str | Path, *, name: str | None =
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))
     try:
         _write_files(staging, files)
+        (staging / "departments").mkdir(exist_ok=True)
         try:
             load_plan(staging)
         except DataError as exc:
