@@ -124,7 +124,8 @@ def cmd_query(args) -> int:
         saved = get_query(args.name)
         sparql, bindings = saved.text, bind_params(saved, params)
     result = select_in_plan(store, sparql, args.plan, None if args.sparql else bindings, limit=args.limit)
-    print(format_result(result, args.format))
+    out = format_result(result, args.format)
+    print(out, end="" if out.endswith("\n") else "\n")
     return 0
 
 

@@ -13,8 +13,6 @@ the store (never pasted into the query text).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -144,13 +142,10 @@ def format_result(result: SelectResult, fmt: str = "table") -> str:
         return "ja" if result.boolean else "nej"
     if fmt == "json":
         return json.dumps({"vars": result.vars, "rows": result.values()}, ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(result.vars)
-        for r in result.rows:
-            w.writerow([_cell(r.get(v)) for v in result.vars])
-        return buf.getvalue()
+    if fmt == "csv":  # the tool's one CSV dialect, for Excel (see uvts.graph.csvfile)
+        from .csvfile import csv_text
+
+        return csv_text([result.vars] + [[_excel_cell(r.get(v)) for v in result.vars] for r in result.rows])
     if fmt == "tsv":
         lines = ["\t".join("?" + v for v in result.vars)]
         for r in result.rows:
@@ -165,6 +160,16 @@ def format_result(result: SelectResult, fmt: str = "table") -> str:
     out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
     out.append(f"({len(result.rows)} rader{', avkortat' if result.truncated else ''})")
     return "\n".join(out)
+
+
+_NUMERIC_TYPES = {ns.XSD + t for t in ("decimal", "double", "float")}
+
+
+def _excel_cell(t: Term | None) -> str:
+    """A value for Swedish Excel: decimals with a decimal comma."""
+    if t is not None and getattr(t, "datatype", None) in _NUMERIC_TYPES:
+        return t.value.replace(".", ",")
+    return _cell(t)
 
 
 def _short(text: str) -> str:
