@@ -40,7 +40,7 @@ from .settings import Settings
 __all__ = ["create_app", "ROUTER_MODULES", "get_store", "get_settings", "BodyLimitMiddleware"]
 
 # Modules that add routes to the app (see the module docstring), in the order they are included.
-ROUTER_MODULES: list[str] = ["uvts.api.sparql", "uvts.api.rest", "uvts.api.pages"]
+ROUTER_MODULES: list[str] = ["uvts.api.sparql", "uvts.api.rest", "uvts.api.pages", "uvts.api.data_page"]
 
 
 def get_settings(request) -> Settings:
