@@ -119,10 +119,17 @@ def _names(plans) -> dict:
 def _page(request: Request, status: int = 200, **context) -> HTMLResponse:
     from .pages import CSP, NAV, render
 
+    if _enabled(request) and not context.get("plans_list"):
+        context["plans_list"] = _plan_links(_current_plans(request))
     body = render("data.html", nav=NAV, active=None, q=None, plan=None, plans=[], title="Data",
                   plan_phrase="planerna", enabled=_enabled(request), **context)
     return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": CSP, "Cache-Control": "no-store",
-                                                           "Referrer-Policy": "no-referrer"})
+                                                           "Referrer-Policy": "same-origin"})
+
+
+def _plan_links(plans) -> list[dict]:
+    return [{"href": "/data/arbetsbok.xlsx?" + urlencode({"plan": p.plan.id}), "name": p.plan.municipality.name,
+             "title": p.plan.title} for p in plans]
 
 
 def _current_plans(request: Request):
@@ -148,9 +155,7 @@ def make_router(settings):
         if not _enabled(request):
             return _page(request, **_defaults())
         plans = await asyncio.to_thread(_current_plans, request)
-        listing = [{"href": "/data/arbetsbok.xlsx?" + urlencode({"plan": p.plan.id}), "name": p.plan.municipality.name,
-                    "title": p.plan.title} for p in plans]
-        return _page(request, **_defaults(plans_list=listing))
+        return _page(request, **_defaults(plans_list=_plan_links(plans)))
 
     @router.get("/data/arbetsbok.xlsx")
     async def download(request: Request):
