@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,9 +129,13 @@ def read_workbook(raw: bytes, name: str, wanted: set[str] | None = None) -> tupl
     from openpyxl import load_workbook
 
     sha = hashlib.sha256(raw).hexdigest()
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:  # a second pass only when some sheet has a formula
+        has_formulas = any(re.search(rb"<(\w+:)?f[ >/]", zf.read(i.filename))
+                           for i in zf.infolist() if i.filename.startswith("xl/worksheets/"))
     try:
         values = load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
-        formulas = load_workbook(io.BytesIO(raw), read_only=True, data_only=False, keep_links=False)
+        formulas = load_workbook(io.BytesIO(raw), read_only=True, data_only=False, keep_links=False) \
+            if has_formulas else values
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise _refuse(name, f"arbetsboken kan inte läsas ({type(exc).__name__}); öppna den i Excel och spara den "
                             "som .xlsx igen") from None
@@ -139,12 +144,16 @@ def read_workbook(raw: bytes, name: str, wanted: set[str] | None = None) -> tupl
     try:
         order = list(values.sheetnames)
         for title in order:
-            ws_v, ws_f = values[title], formulas[title]
+            ws_v = values[title]
+            ws_f = formulas[title] if formulas is not values else None
             if ws_v.sheet_state != "visible" and title not in (wanted or set()):
                 continue
             sheet = Sheet(title)
             count = 0
-            for row_v, row_f in zip(ws_v.iter_rows(max_col=LIMITS["columns"]), ws_f.iter_rows(max_col=LIMITS["columns"])):
+            rows_v = ws_v.iter_rows(max_col=LIMITS["columns"])
+            rows_f = ws_f.iter_rows(max_col=LIMITS["columns"]) if ws_f is not None else None
+            for row_v in rows_v:
+                row_f = next(rows_f) if rows_f is not None else row_v
                 cells: dict[int, Cell] = {}
                 rownum = None
                 for cv, cf in zip(row_v, row_f):
@@ -152,7 +161,7 @@ def read_workbook(raw: bytes, name: str, wanted: set[str] | None = None) -> tupl
                         continue
                     rownum = cv.row
                     value = _plain(cv.value)
-                    if getattr(cf, "data_type", None) == "f" and value is None:
+                    if cf is not cv and getattr(cf, "data_type", None) == "f" and value is None:
                         problems.append(CellProblem(name, title, cv.coordinate,
                                                     "formeln har inget sparat värde; öppna arbetsboken i Excel och "
                                                     "spara den igen, eller skriv in värdet i stället för formeln"))
@@ -170,5 +179,6 @@ def read_workbook(raw: bytes, name: str, wanted: set[str] | None = None) -> tupl
             sheets[title] = sheet
     finally:
         values.close()
-        formulas.close()
+        if formulas is not values:
+            formulas.close()
     return sheets, order, problems, sha
