@@ -145,7 +145,7 @@ def _set(ws, row: int, col: int, value, wrap: bool = False):
     return cell
 
 
-_WIDTHS = {"Id": 26, "Förvaltning": 22, "Nummer": 9, "Titel": 40, "Beskrivning": 60, "När": 24, "Universell": 11,
+_WIDTHS = {"Id": 31, "Förvaltning": 22, "Nummer": 9, "Titel": 40, "Beskrivning": 60, "När": 24, "Universell": 11,
            "Selektiv": 9, "Indikerad": 10, "Mål": 50, "Uppföljning": 50, "Målgrupp": 30, "Ålder från": 11,
            "Ålder till": 11, "Platser": 24, "Medverkande förvaltningar": 26, "Externa aktörer": 26, "Forum": 22,
            "Källa": 14, "Anteckning": 50, "Namn": 34, "Definition": 60, "Syfte": 50, "Medlemmar": 30,
@@ -253,6 +253,9 @@ def workbook_bytes(plan: PlanData, *, version: str | None = None, exported: _dt.
         for name, value in cells.items():
             _set(ws, row, col[name], value, wrap=name in ("Titel", "Beskrivning", "När", "Mål", "Uppföljning",
                                                            "Målgrupp", "Anteckning"))
+    ws.row_dimensions[1].height = 45  # room for the risk factors' names, wrapped
+    for r in range(2, row + 1):
+        ws.row_dimensions[r].height = 75  # five lines; the whole text shows in the formula bar
     last = row + margin
     _list_validation(ws, col["Förvaltning"], _ref("Förvaltningar", "B", len(plan.departments)), last, True)
     for name in ["Universell", "Selektiv", "Indikerad"] + [rf_name[r] for r in rfs]:
