@@ -132,14 +132,21 @@ def create_app(settings: Settings | None = None, *, modules: list[str] | None = 
 
         from uvts.graph.store import open_store
 
+        from .live import following, is_versioned, serving
+
         async with AsyncExitStack() as stack:
-            store, built = await asyncio.to_thread(open_store, settings.data_dirs(), settings.store,
-                                                   settings.store_path, settings.rebuild)
-            stack.callback(store.close)
-            app.state.store, app.state.store_built = store, built
+            if is_versioned(settings):  # the published version, followed without restart (uvts.api.live)
+                await stack.enter_async_context(serving(app))
+            else:
+                store, built = await asyncio.to_thread(open_store, settings.data_dirs(), settings.store,
+                                                       settings.store_path, settings.rebuild)
+                stack.callback(store.close)
+                app.state.store, app.state.store_built = store, built
             for module in loaded:
                 if hasattr(module, "lifespan"):
                     await stack.enter_async_context(module.lifespan(app))
+            if is_versioned(settings):
+                await stack.enter_async_context(following(app))
             yield
 
     # FastAPI's /docs and /redoc pages load Swagger UI and ReDoc from a CDN: off, the app is

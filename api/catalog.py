@@ -592,7 +592,7 @@ def catalogs(app) -> Catalogs:
         with _CATALOGS_LOCK:
             found = getattr(app.state, "catalogs", None)
             if found is None or found.store is not store:
-                found = Catalogs(store, PlanTexts(app.state.settings.data_dirs()))
+                found = Catalogs(store, PlanTexts(getattr(app.state, "data_dirs", None) or app.state.settings.data_dirs()))
                 app.state.catalogs = found
     return found
 
@@ -600,6 +600,10 @@ def catalogs(app) -> Catalogs:
 async def catalog_for(request, plan: str | None = None) -> Catalog:
     """The catalogue for the request's plan scope (built in a thread the first time)."""
     cats = catalogs(request.app)
+    if request.query_params.get("at"):  # an earlier published version (uvts.api.live)
+        from .live import catalogs_at
+
+        cats = await catalogs_at(request.app, request.query_params["at"])
     plan_id = cats.resolve(plan) if plan is not None else None
     found = cats.cached(plan_id)
     if found is not None:

@@ -23,6 +23,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--store", default=os.environ.get("UVTS_STORE", "oxigraph"),
                    help="lagring: oxigraph (inbäddad, standard), memory, rdflib, eller sparql+http://värd/sparql")
     p.add_argument("--rebuild", action="store_true", help="bygg om den inbäddade lagringen även om data är oförändrad")
+    p.add_argument("--at", metavar="VERSION", help="läs en tidigare publicerad version i stället för data i mapparna "
+                                                    "(uvts versions listar dem)")
 
 
 def _err(msg: str) -> None:
@@ -42,7 +44,7 @@ def open_store_from_args(args, plans=None):
     from uvts.graph.store import open_store
 
     store, built = open_store(data_dirs_from_args(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
-                              plans=plans)
+                              plans=plans, at=getattr(args, "at", None))
     return store, built
 
 
@@ -54,11 +56,28 @@ def cmd_build(args) -> int:
     from uvts.graph.load import load_plans
     from uvts.graph.summary import format_summary, summary
 
-    plans = load_plans(data_dirs_from_args(args))  # reports data errors before anything is written
-    store, built = open_store_from_args(args, plans)
+    if getattr(args, "at", None):
+        _err("build publicerar data i mapparna; --at gäller bara kommandon som läser")
+        return 2
+    dirs = data_dirs_from_args(args)
+    plans = load_plans(dirs)  # reports data errors before anything is written
+    if args.store == "oxigraph":
+        from uvts.graph.versions import latest, open_version, publish
+
+        before = latest()
+        version, built = publish(dirs, message=args.message, rebuild=args.rebuild)
+        store = open_version(version.id)
+        if built:
+            print(f"Grafen byggdes: version {version.id} är publicerad ({len(store)} tripler).")
+        elif before is None or before.id != version.id:
+            print(f"Grafen var redan byggd (data oförändrad): version {version.id} är publicerad igen ({len(store)} tripler).")
+        else:
+            print(f"Grafen var redan byggd (data oförändrad): version {version.id}, {len(store)} tripler.")
+    else:
+        store, built = open_store_from_args(args, plans)
+        print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
     if args.output:
         write_atomic(args.output, serialize(build_graph(plans), "nt"))
-    print(("Grafen byggdes" if built else "Grafen var redan byggd (data oförändrad)") + f": {len(store)} tripler.")
     print(format_summary(summary(store)))
     return 0
 
@@ -67,7 +86,13 @@ def cmd_export(args) -> int:
     from uvts.graph.build import FORMATS, build_graph, serialize, write_atomic
     from uvts.graph.load import load_plans
 
-    data = serialize(build_graph(load_plans(data_dirs_from_args(args))), args.format)
+    if getattr(args, "at", None):
+        from uvts.graph.versions import version_plans
+
+        plans = version_plans(args.at)
+    else:
+        plans = load_plans(data_dirs_from_args(args))
+    data = serialize(build_graph(plans), args.format)
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
@@ -142,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="bygg grafen och visa en sammanfattning")
     _add_common(p)
     p.add_argument("-o", "--output", help="skriv också grafen som sorterad N-Triples till FIL")
+    p.add_argument("-m", "--message", metavar="TEXT", help="ett meddelande som sparas med den nya versionen")
     p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("validate", help="kontrollera data mot formerna (SHACL) och ontologin (OWL RL)")
@@ -181,6 +207,7 @@ COMMAND_MODULES: list[str] = [
     "uvts.api.serve",
     "uvts.visualisations.report_cli",
     "uvts.visualisations.cli",
+    "uvts.api.versions_cli",
 ]
 
 
@@ -189,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     from uvts.graph.plans import PlanError
     from uvts.graph.queries import ParamError
     from uvts.graph.store import QueryError
+    from uvts.graph.versions import LockBusy, VersionError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -202,9 +230,14 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (ParamError, QueryError, PlanError) as exc:
+    except (ParamError, QueryError, PlanError, VersionError, LockBusy) as exc:
         _err(str(exc))
         return 1
+    except BrokenPipeError:
+        # the reader went away (``uvts query … | head``): not an error; don't print into a closed pipe
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         _err(f"kommandot kunde inte köras: {exc.strerror or exc} {exc.filename or ''}".rstrip())
         return 2

@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from uvts.graph import namespaces as ns
+from uvts.graph.errors import DataError
 
 from .errors import ApiError
 from .catalog import (KINDS, Catalog, catalog_for, catalogs, filter_interventions, resolve_filter,
@@ -817,9 +818,21 @@ async def run_report(app, catalog: Catalog, fmt: str) -> tuple[bytes, str, str]:
     else:
         settings = app.state.settings
         loop = asyncio.get_running_loop()
-        out = await loop.run_in_executor(_report_pool(app), build_report_file, [str(d) for d in settings.data_dirs()],
-                                         settings.store, str(settings.store_path) if settings.store_path else None,
-                                         fmt, catalog.plan, today)
+        version = getattr(catalog.store, "version", None)
+        if version is not None:  # the catalogue's published version, from its own copy of the data (never built)
+            from uvts.graph.versions import version_data_dirs
+
+            dirs = version_data_dirs(version)
+        else:
+            dirs = settings.data_dirs()
+        try:
+            out = await loop.run_in_executor(_report_pool(app), build_report_file, [str(d) for d in dirs],
+                                             settings.store, str(settings.store_path) if settings.store_path else None,
+                                             fmt, catalog.plan, today)
+        except DataError as exc:
+            raise ApiError(503, "Rapporten kan inte göras just nu: datan på disken har fel "
+                                f"({exc.problems[0] if exc.problems else exc}). Rätta filen; tjänsten visar under "
+                                "tiden den publicerade versionen på sidorna.") from None
     return _memo(catalog, key, lambda: tuple(out))
 
 

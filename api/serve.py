@@ -80,12 +80,26 @@ def cmd_serve(args) -> int:
     except SettingsError as exc:
         print(f"fel: {exc}", file=sys.stderr)
         return 2
-    # Build (or check) the store now, so that data errors are reported as by other commands;
-    # the server's lifespan then finds it ready.
-    store, built = open_store(settings.data_dirs(), settings.store, settings.store_path, settings.rebuild)
-    print(("Grafen byggdes" if built else "Grafen var redan byggd") + f": {len(store)} tripler.", flush=True)
-    store.close()
-    del store
+    from .live import initial_publish, is_versioned
+
+    if is_versioned(settings):
+        # Publish the configured data now (as uvts build would), so that data errors are reported
+        # as by other commands; with an earlier version to serve, bad data leaves that one served.
+        version, error = initial_publish(settings)
+        if error is not None:
+            print(f"varning: data kunde inte publiceras; tjänsten visar version {version.id}:", file=sys.stderr)
+            for problem in error.problems:
+                print(f"  {problem}", file=sys.stderr)
+        print(f"Tjänsten visar version {version.id} ({version.triples} tripler) och byter när en ny publiceras.",
+              flush=True)
+        settings = settings.with_overrides(rebuild=False, data=())
+    else:
+        # Build (or check) the store now, so that data errors are reported as by other commands;
+        # the server's lifespan then finds it ready.
+        store, built = open_store(settings.data_dirs(), settings.store, settings.store_path, settings.rebuild)
+        print(("Grafen byggdes" if built else "Grafen var redan byggd") + f": {len(store)} tripler.", flush=True)
+        store.close()
+        del store
     if settings.store == "oxigraph":
         settings = settings.with_overrides(rebuild=False)
     import uvicorn

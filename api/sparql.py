@@ -75,11 +75,28 @@ async def lifespan(app):
 
     settings = app.state.settings
     path = settings.embedded_store_path()
+    version = getattr(app.state, "version", None)
+    if version is not None:  # the workers open the published version, and the next one (uvts.api.live)
+        from uvts.graph.versions import version_store_path
+
+        from .live import pool_switcher
+
+        def make_pool(store_path):
+            return QueryPool(store_path, size=settings.query_workers, timeout=settings.query_timeout)
+
+        pool = make_pool(version_store_path(version))
+        await pool.start()
+        app.state.sparql_pool = pool
+        app.state.version_switchers.append(pool_switcher(app, make_pool))
+        try:
+            yield
+        finally:
+            await app.state.sparql_pool.close()
+        return
     if settings.store != "oxigraph":
         # The endpoint always runs on the embedded pyoxigraph store (its workers open it
         # from disk); build it from the same data when the app's own store is another kind.
-        store, _ = await asyncio.to_thread(open_store, settings.data_dirs(), "oxigraph", settings.store_path,
-                                           settings.rebuild)
+        store, _ = await asyncio.to_thread(open_store, settings.data_dirs(), "oxigraph", path, settings.rebuild)
         store.close()
     pool = QueryPool(path, size=settings.query_workers, timeout=settings.query_timeout,
                      in_memory=settings.updates_enabled)
@@ -224,6 +241,9 @@ async def _run_update(request, text: str, params: dict[str, list[str]]):
     settings = request.app.state.settings
     if not settings.updates_enabled:
         raise ApiError(403, "Uppdateringar (SPARQL Update) är avstängda i den här tjänsten.")
+    if getattr(request.app.state, "version", None) is not None:
+        raise ApiError(403, "Tjänsten visar en publicerad version av planen, och den ändras inte med SPARQL Update: "
+                            "ändra data (planmappen eller arbetsboken) och publicera en ny version med uvts build.")
     token = _bearer(request)
     if token is None or not hmac.compare_digest(token.encode("utf-8"), settings.update_token.encode("utf-8")):
         raise ApiError(403, "Uppdateringen nekades: den kräver tjänstens token som 'Authorization: Bearer <token>'.")

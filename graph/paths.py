@@ -17,8 +17,20 @@ SHAPES_FILE = ONTOLOGY_DIR / "shapes.ttl"
 
 
 def state_dir() -> Path:
-    """The folder for the embedded store and other built state (``UVTS_HOME`` or ``.uvts/``)."""
-    return Path(os.environ.get("UVTS_HOME") or ROOT / ".uvts")
+    """The folder for the embedded store and other built state.
+
+    ``UVTS_HOME`` when set; in a source checkout ``.uvts/`` beside ``data/``; for an installed
+    package (a wheel, where the code folder may not be writable) the user's own state folder:
+    ``%LOCALAPPDATA%\\uvts`` on Windows, else ``$XDG_STATE_HOME/uvts`` (``~/.local/state/uvts``).
+    """
+    if os.environ.get("UVTS_HOME"):
+        return Path(os.environ["UVTS_HOME"])
+    if (ROOT / "pyproject.toml").is_file():
+        return ROOT / ".uvts"
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "uvts"
+    base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "uvts"
 
 
 # The shared files of a plan folder, by the key :mod:`uvts.graph.load` gives them.

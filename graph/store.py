@@ -399,8 +399,14 @@ def _meta(path: Path) -> dict:
 
 
 def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: str | Path | None = None,
-               rebuild: bool = False, plans=None):
+               rebuild: bool = False, plans=None, at: str | None = None):
     """Open a store holding the plans of ``data_dirs``, building it only when needed.
+
+    The embedded store without an explicit ``path`` reads published versions and never
+    writes (:func:`uvts.graph.versions.open_for_read`): version ``at`` when given, else
+    the published version whose data is exactly ``data_dirs``, else the folders built in
+    memory. Publishing is :func:`uvts.graph.versions.publish` (``uvts build``). With an
+    explicit ``path`` the store there is built and reused as before (one unversioned store).
 
     Returns ``(store, built)``: ``built`` is true when the data was (re)loaded.
     The embedded store is built in a temporary folder and swapped in when complete, so
@@ -415,6 +421,14 @@ def open_store(data_dirs: Sequence[str | Path], kind: str = "oxigraph", path: st
 
         return open_remote_store(data_dirs, kind, rebuild=rebuild)
 
+    if kind == "oxigraph" and path is None:
+        from .versions import open_for_read
+
+        return open_for_read(data_dirs, at=at, plans=plans)
+    if at is not None and kind != "oxigraph":
+        from .versions import VersionError
+
+        raise VersionError("--at (en tidigare version) finns för den inbäddade lagringen (oxigraph)")
     files = [f for d in data_dirs for f in data_files(Path(d))]
     files += [f for d in data_dirs for f in sorted((Path(d) / "source").glob("*.txt"))]
     fp = fingerprint([f for f in files if f.is_file()])

@@ -46,13 +46,14 @@ def cmd_plans(args) -> int:
     from .plans import list_plans
     from .store import open_store
 
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     plans = list_plans(store)
     width = max([len(p["id"]) for p in plans] + [4])
     print(f"{'plan':<{width}}  {'kod':<5} kommun")
     for p in plans:
         print(f"{p['id']:<{width}}  {(p['code'] or ''):<5} {p['municipality_label']}")
-    print(f"({len(plans)} planer)")
+    print(f"({len(plans)} {'plan' if len(plans) == 1 else 'planer'})")
     return 0
 
 

@@ -35,8 +35,16 @@ if [ $want_test = 1 ]; then
   if [ ${#need[@]} -gt 0 ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO="sudo"
-    $SUDO apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need[@]}" >/dev/null
+    # Another apt/dpkg (an unattended upgrade, say) may hold the lock: wait for it, up to 5
+    # minutes, instead of failing (DPkg::Lock::Timeout for dpkg, a retry loop for the lists).
+    apt_wait=(-o DPkg::Lock::Timeout=300)
+    for try in $(seq 60); do
+      if $SUDO apt-get "${apt_wait[@]}" update -q >/dev/null 2>/tmp/uvts-apt.err; then break; fi
+      if ! grep -qi "lock" /tmp/uvts-apt.err || [ "$try" = 60 ]; then cat /tmp/uvts-apt.err >&2; exit 2; fi
+      [ "$try" = 1 ] && echo "Väntar på att en annan apt/dpkg ska bli klar …" >&2
+      sleep 5
+    done
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${apt_wait[@]}" install -y -q "${need[@]}" >/dev/null
   fi
 fi
 echo "Klart: .venv är installerad$( [ $want_test = 1 ] && echo ' med testverktyg')."

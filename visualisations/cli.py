@@ -8,7 +8,6 @@ networkx, pyvis and Jinja2 are imported only when the command runs.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -16,12 +15,10 @@ __all__ = ["add_commands", "cmd_views"]
 
 
 def _data_dirs(args) -> list[Path]:
-    from uvts.graph.paths import DEFAULT_DATA
+    """``--data`` in all its forms (see :func:`uvts.graph.paths.data_dirs`)."""
+    from uvts.graph.paths import data_dirs
 
-    if getattr(args, "data", None):
-        return list(args.data)
-    env = os.environ.get("UVTS_DATA")
-    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
+    return data_dirs(getattr(args, "data", None))
 
 
 def cmd_views(args) -> int:
@@ -36,7 +33,8 @@ def cmd_views(args) -> int:
     if out is not None and out.exists() and not out.is_dir():
         print(f"fel: {out} finns redan och är ingen mapp", file=sys.stderr)
         return 2
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     try:
         G = read_typed_graph(store, plan=args.plan)
         extras = read_extras(store, plan=args.plan)

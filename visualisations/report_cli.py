@@ -10,7 +10,6 @@ Exit codes: 0 done; 1 an unknown plan; 2 bad arguments (an unknown date) or a fa
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -20,18 +19,17 @@ REPORT_FORMATS = ("html", "pdf", "xlsx", "md")
 
 
 def _data_dirs(args) -> list[Path]:
-    from uvts.graph.paths import DEFAULT_DATA
+    """``--data`` in all its forms (see :func:`uvts.graph.paths.data_dirs`)."""
+    from uvts.graph.paths import data_dirs
 
-    if getattr(args, "data", None):
-        return list(args.data)
-    env = os.environ.get("UVTS_DATA")
-    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
+    return data_dirs(getattr(args, "data", None))
 
 
 def _open(args):
     from uvts.graph.store import open_store
 
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     return store
 
 

@@ -8,7 +8,6 @@ networkx and numpy are imported only when the command runs.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -18,12 +17,10 @@ CHOICES = ("coverage", "gaps", "overlap", "actors", "all")
 
 
 def _data_dirs(args) -> list[Path]:
-    from ..paths import DEFAULT_DATA
+    """``--data`` in all its forms (see :func:`uvts.graph.paths.data_dirs`)."""
+    from uvts.graph.paths import data_dirs
 
-    if getattr(args, "data", None):
-        return list(args.data)
-    env = os.environ.get("UVTS_DATA")
-    return [Path(p) for p in env.split(os.pathsep)] if env else [DEFAULT_DATA]
+    return data_dirs(getattr(args, "data", None))
 
 
 def cmd_analyse(args) -> int:
@@ -33,7 +30,8 @@ def cmd_analyse(args) -> int:
     from . import NAMES, run
     from .render import csv_bytes, format_csv, format_json, format_table
 
-    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False))
+    store, _ = open_store(_data_dirs(args), kind=args.store, rebuild=getattr(args, "rebuild", False),
+                          at=getattr(args, "at", None))
     try:
         G = read_typed_graph(store, plan=args.plan)
     except PlanError as exc:

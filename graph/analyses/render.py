@@ -132,7 +132,7 @@ def _table_text(t: dict, labels: dict) -> list[str]:
         numeric = {k for k, c in enumerate(cols) if c.get("type") in ("integer", "number", "score", "sek")}
         out += _grid(head, rows, numeric) if rows else ["(inga rader)"]
         if rows:
-            out.append(f"({len(rows)} rader)")
+            out.append(f"({len(rows)} {'rad' if len(rows) == 1 else 'rader'})")
     return out
 
 
