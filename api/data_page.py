@@ -132,10 +132,15 @@ def _plan_links(plans) -> list[dict]:
              "title": p.plan.title} for p in plans]
 
 
+def _served_dirs(request: Request) -> list[Path]:
+    """The plan folders the app serves: the published version's copy, or the configured folders."""
+    return list(getattr(request.app.state, "data_dirs", None) or request.app.state.settings.data_dirs())
+
+
 def _current_plans(request: Request):
     from uvts.graph.load import load_plans
 
-    return load_plans(request.app.state.settings.data_dirs())
+    return load_plans(_served_dirs(request))
 
 
 def _defaults(**kw) -> dict:
@@ -169,7 +174,8 @@ def make_router(settings):
         from uvts.graph.workbook import workbook_bytes
 
         plan = chosen[0]
-        data = await asyncio.to_thread(workbook_bytes, plan)
+        version = getattr(getattr(request.app.state, "version", None), "id", None)
+        data = await asyncio.to_thread(lambda: workbook_bytes(plan, version=version))
         name = re.sub(r"[^a-z0-9-]", "", plan.plan.id) + ".xlsx"
         return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -206,7 +212,14 @@ def make_router(settings):
             result = await asyncio.to_thread(_publish, request, granskning, message)
         except _Problems as exc:
             return _page(request, 409, **_defaults(errors=exc.lines))
-        await _reload(request.app)
+        version = result.pop("version_obj", None)
+        if version is not None:
+            from .live import switch_to
+
+            if getattr(getattr(request.app.state, "version", None), "id", None) != version.id:
+                await switch_to(request.app, version)  # served at once, not at the follower's next look
+        else:
+            await _reload(request.app)
         return _page(request, **_defaults(published=result))
 
     return router
@@ -251,8 +264,12 @@ def _stage(request: Request, raw: bytes, name: str):
 
 
 def _publish(request: Request, upload: str, message: str | None) -> dict:
-    """Publish the previewed folder; one publication at a time."""
+    """Publish the previewed folder: it replaces its plan's configured folder (atomically), and with
+    versions (issue 13) the served plans are published as a new version under the versions lock."""
     from uvts.graph.load import load_plan
+    from uvts.graph.workbook_cli import publish_dirs
+
+    from .live import is_versioned
 
     settings = request.app.state.settings
     folder = _uploads() / upload
@@ -260,39 +277,35 @@ def _publish(request: Request, upload: str, message: str | None) -> dict:
     name = (folder / "name.txt").read_text(encoding="utf-8") if (folder / "name.txt").exists() else "arbetsbok.xlsx"
     with _PUBLISH_LOCK:
         plan = load_plan(staged)
-        dirs = settings.data_dirs()
         target = None
-        for d in dirs:
+        for d in settings.data_dirs():
             try:
                 if load_plan(d).plan.id == plan.plan.id:
-                    target = d
+                    target = Path(d)
             except Exception:
                 continue
-        if target is None:
-            raise _Problems([f"planen '{plan.plan.title}' finns inte längre bland tjänstens planer"])
+        if target is not None:  # the configured folder holds the plan: it gets the new data
+            incoming = target.parent / f".{target.name}.incoming-{os.getpid()}"
+            old = target.parent / f".{target.name}.previous-{os.getpid()}"
+            for leftover in (incoming, old):
+                if leftover.exists():
+                    shutil.rmtree(leftover)
+            shutil.copytree(staged, incoming)
+            os.replace(target, old)
+            os.replace(incoming, target)
+            shutil.rmtree(old, ignore_errors=True)
         version = None
-        try:
-            from uvts.graph import versions  # issue 13, when installed
-        except ImportError:
-            versions = None
-        # the plan folder is the source of the published data: swap it in atomically
-        old = target.parent / f".{target.name}.previous-{os.getpid()}"
-        if old.exists():
-            shutil.rmtree(old)
-        incoming = target.parent / f".{target.name}.incoming-{os.getpid()}"
-        if incoming.exists():
-            shutil.rmtree(incoming)
-        shutil.copytree(staged, incoming)
-        os.replace(target, old)
-        os.replace(incoming, target)
-        shutil.rmtree(old, ignore_errors=True)
-        if versions is not None:
-            vid, _created = versions.publish(dirs, message=message, source={
-                "kind": "workbook", "name": name, "sha256": upload})
-            version = getattr(vid, "id", str(vid))
+        if is_versioned(settings):
+            from uvts.graph import versions
+
+            source = target if target is not None else staged
+            version, _created = versions.publish(publish_dirs(_served_dirs(request), source), message=message,
+                                                 source={"kind": "workbook", "name": name, "sha256": upload})
+        elif target is None:
+            raise _Problems([f"planen '{plan.plan.title}' finns inte bland tjänstens planmappar"])
         shutil.rmtree(folder, ignore_errors=True)
-    return {"title": plan.plan.title, "version": version, "message": message,
-            "when": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+    return {"title": plan.plan.title, "version": version.id if version else None, "version_obj": version,
+            "message": message, "when": _dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
 
 
 async def _reload(app) -> None:

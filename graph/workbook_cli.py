@@ -6,78 +6,98 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["add_commands", "cmd_excel_export", "cmd_excel_import", "cmd_new", "publish_folder"]
+__all__ = ["add_commands", "cmd_excel_export", "cmd_excel_import", "cmd_new", "publish_folder", "publish_dirs"]
 
 
 def _err(msg: str) -> None:
     print(f"fel: {msg}", file=sys.stderr)
 
 
-def _plan_folder_at(args):
-    """The one plan folder to export: ``--data`` (one plan) at the latest data, or at version ``--at``."""
-    from .paths import data_dirs
-
-    folders = data_dirs(args.data)
-    if getattr(args, "at", None):
-        try:
-            from . import versions
-        except ImportError:
-            _err("versioner finns inte i den här installationen; utelämna --at")
-            return None
-        folders = versions.data_dirs_at(args.at, folders) if hasattr(versions, "data_dirs_at") else None
-        if folders is None:
-            _err("--at stöds inte ännu för arbetsboken; utelämna --at")
-            return None
-    if len(folders) != 1:
-        _err(f"arbetsboken gäller en plan; ange en planmapp med --data (fick {len(folders)})")
+def _choose(plans, wanted: str | None):
+    """The one plan to export: the only one, or the one ``--plan`` names (id, municipality, code)."""
+    if wanted:
+        hits = [p for p in plans if wanted in (p.plan.id, p.plan.municipality.name, p.plan.municipality.code)]
+        if len(hits) == 1:
+            return hits[0]
+        _err(f"okänd plan '{wanted}'; välj en av: " + ", ".join(p.plan.id for p in plans))
         return None
-    return folders[0]
+    if len(plans) == 1:
+        return plans[0]
+    _err("arbetsboken gäller en plan; välj med --plan (" + ", ".join(p.plan.id for p in plans) + ")")
+    return None
 
 
 def cmd_excel_export(args) -> int:
-    from .load import load_plan
+    from .load import load_plans
+    from .paths import data_dirs
     from .workbook import export_workbook
 
-    folder = _plan_folder_at(args)
-    if folder is None:
+    if args.at:
+        from .versions import resolve_version, version_plans
+
+        version = resolve_version(args.at)
+        plan = _choose(version_plans(version), args.plan)
+        vid = version.id
+    else:
+        plan = _choose(load_plans(data_dirs(args.data)), args.plan)
+        vid = _published_id(plan) if plan is not None else None
+    if plan is None:
         return 2
-    plan = load_plan(folder)
-    version = args.at or _current_version(folder)
-    export_workbook(plan, args.output, version=version)
+    export_workbook(plan, args.output, version=vid)
     n = sum(1 for _ in plan.interventions())
     print(f"Skrev {args.output}: {plan.plan.municipality.name}, {n} insatser. Öppna den i Excel, ändra och läs in den "
           f"med uvts excel import.")
     return 0
 
 
-def _current_version(folder: Path) -> str | None:
+def _published_id(plan) -> str | None:
+    """The published version's id when it holds exactly this plan's data, else None."""
     try:
-        from .versions import version_id  # the versions module, when present
-    except ImportError:
+        from .versions import data_id, latest, version_data_dirs
+        from .load import load_plan
+
+        current = latest()
+        if current is None or plan.plan.id not in current.plans:
+            return None
+        for folder in version_data_dirs(current):
+            if load_plan(folder).plan.id == plan.plan.id:
+                return current.id if data_id([folder]) == data_id([plan.folder]) else None
+    except Exception:  # no home or an unreadable version: say nothing about versions
         return None
-    try:
-        return version_id([folder])
-    except Exception:
-        return None
+    return None
 
 
-def publish_folder(folder: Path, *, message: str | None, source: dict) -> tuple[str, bool]:
-    """Build and publish ``folder`` as a new version (issue 13's ``versions.publish``)."""
+def publish_dirs(dirs: list[Path], folder: Path) -> list[Path]:
+    """``dirs`` with the plan folder of ``folder``'s plan replaced by ``folder`` (added when new)."""
+    from .load import load_plan
+
+    plan_id = load_plan(folder).plan.id
+    out, replaced = [], False
+    for d in dirs:
+        try:
+            same = Path(d).resolve() == Path(folder).resolve() or load_plan(d).plan.id == plan_id
+        except Exception:
+            same = False
+        if same:
+            if not replaced:
+                out.append(Path(folder))
+            replaced = True
+        else:
+            out.append(Path(d))
+    return out if replaced else out + [Path(folder)]
+
+
+def publish_folder(folder: Path, dirs: list[Path], *, message: str | None, source: dict):
+    """Build and publish ``dirs`` with ``folder`` in place of its plan as a new version (issue 13)."""
     from . import versions
 
-    version, created = versions.publish([folder], message=message, source=source)
-    return getattr(version, "id", str(version)), created
+    return versions.publish(publish_dirs(dirs, folder), message=message, source=source)
 
 
 def cmd_excel_import(args) -> int:
+    from .paths import data_dirs
     from .workbook_import import import_workbook
 
-    if args.publish:
-        try:
-            from . import versions  # noqa: F401
-        except ImportError:
-            _err("publicering (--publish) kräver versionshanteringen, som inte finns i den här installationen")
-            return 2
     result = import_workbook(args.file, args.output)
     print(f"Läste in {result.file} till {result.folder}: {result.interventions} insatser"
           + (f", {len(result.added)} nya" if result.added else "")
@@ -86,9 +106,9 @@ def cmd_excel_import(args) -> int:
     for iid in result.added:
         print(f"  ny insats: {iid}")
     if args.publish:
-        vid, created = publish_folder(result.folder, message=args.message,
-                                      source={"kind": "workbook", "name": result.file, "sha256": result.sha256})
-        print(f"Publicerade version {vid}." if created else f"Data var oförändrad; senaste version är {vid}.")
+        version, created = publish_folder(result.folder, data_dirs(args.data), message=args.message,
+                                          source={"kind": "workbook", "name": result.file, "sha256": result.sha256})
+        print(f"Publicerade version {version.id}." if created else f"Data var oförändrad; version {version.id} är publicerad.")
     return 0
 
 
@@ -110,7 +130,7 @@ def add_commands(sub, add_common) -> None:
 
     e = excel.add_parser("export", help="skriv planen som en arbetsbok (.xlsx) att ändra i Excel")
     add_common(e)
-    e.add_argument("--at", metavar="VERSION", help="planen som den var i en publicerad version")
+    e.add_argument("--plan", help="vilken plan, när det finns flera (id, kommunens namn eller kod)")
     e.add_argument("-o", "--output", required=True, type=Path, metavar="FIL.xlsx", help="arbetsboken att skriva")
     e.set_defaults(func=cmd_excel_export)
 

@@ -25,8 +25,8 @@ def app_data(tmp_path, monkeypatch):
     return data
 
 
-def client_for(data, token=TOKEN):
-    app = create_app(Settings(store="memory", data=(data,), admin_token=token),
+def client_for(data, token=TOKEN, store="memory"):
+    app = create_app(Settings(store=store, data=(data,), admin_token=token),
                      modules=["uvts.api.pages", "uvts.api.data_page"])
     return TestClient(app, base_url="http://testserver")
 
@@ -54,8 +54,9 @@ def _edited_workbook(c, title: str) -> bytes:
     return buf.getvalue()
 
 
-def test_upload_preview_publish(app_data):
-    with client_for(app_data) as c:
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])  # oxigraph in the home: published versions
+def test_upload_preview_publish(app_data, store):
+    with client_for(app_data, store=store) as c:
         assert "Ladda upp" in c.get("/data").text
         raw = _edited_workbook(c, "Kulturskola för alla")
         # wrong token, other origin: refused, nothing staged
@@ -81,6 +82,12 @@ def test_upload_preview_publish(app_data):
         assert next(iv for d, iv in after.interventions() if d.id == "kultur" and iv.number == 2).title == "Kulturskola för alla"
         page = c.get("/insatser/kultur-2")
         assert page.status_code == 200 and "Kulturskola för alla" in page.text
+        if store == "oxigraph":
+            from uvts.graph.versions import latest
+
+            v = latest()
+            assert v.source["kind"] == "workbook" and v.source["name"] == "plan.xlsx" and len(v.source["sha256"]) == 64
+            assert v.message == "Ny titel" and f"version {v.id}" in r.text
 
 
 def test_a_wrong_workbook_shows_every_error_by_cell_and_changes_nothing(app_data):

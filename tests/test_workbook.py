@@ -439,3 +439,35 @@ def test_follow_up_rounds_export_and_import(data_copy, tmp_path):
     assert re.search(r"c\.xlsx › Uppföljning!D3: okänd status 'försenat'; menade du \"forsenad\"\?", problems)
     assert "c.xlsx › Uppföljning!G3: Värde ska vara ett tal" in problems
     assert "c.xlsx › Uppföljning!A4: ett datum som 2024-12-10" in problems
+
+
+def test_import_publish_and_the_versions_diff_shows_only_the_edited_fact(data_copy, tmp_path):
+    import json
+
+    env = {"UVTS_HOME": str(tmp_path / "home")}
+    r = run_cli("build", "--data", str(data_copy), "-m", "Planen som antagen", env=env)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("excel", "export", "--data", str(data_copy), "-o", str(tmp_path / "plan.xlsx"), env=env)
+    assert r.returncode == 0, r.stderr
+    wb = load_workbook(tmp_path / "plan.xlsx")
+    om = {row[0].value: row[1].value for row in wb["Om planen"].iter_rows(min_row=2)}
+    versions = json.loads(run_cli("versions", "--format", "json", env=env).stdout)
+    assert om["Exporterad från version"] == versions[0]["id"]  # the published version it came from
+
+    def change(wb):
+        ws = wb["Insatser"]
+        ws.cell(row_of(ws, "sakerhet-1"), header(ws)["Titel"]).value = "Trygghetsvandringar i alla stadsdelar"
+
+    path = edited(tmp_path / "plan.xlsx", tmp_path / "ändrad.xlsx", change)
+    r = run_cli("excel", "import", str(path), "-o", str(data_copy), "--data", str(data_copy), "--publish",
+                "-m", "Ny titel från Excel", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "Publicerade version" in r.stdout
+    versions = json.loads(run_cli("versions", "--format", "json", env=env).stdout)
+    newest = versions[0]
+    assert newest["message"] == "Ny titel från Excel"
+    assert newest["source"]["kind"] == "workbook" and newest["source"]["name"] == "ändrad.xlsx"
+    assert newest["source"]["sha256"] == __import__("hashlib").sha256(path.read_bytes()).hexdigest()
+    diff = json.loads(run_cli("diff", "--format", "json", env=env).stdout)
+    assert [(c["kind"], c["type"], c["id"], c["field"], c["after"]) for c in diff["changes"]] == [
+        ("changed", "intervention", "sakerhet-1", "title", "Trygghetsvandringar i alla stadsdelar")]
