@@ -285,7 +285,7 @@ def workbook_bytes(plan: PlanData, *, version: str | None = None, exported: _dt.
         for c, value in enumerate((d.id, d.name, d.budget.amount, _lines(d.alt_names), d.lines, d.note), start=1):
             cell = _set(ws, r, c, value, wrap=c == 6)
             if c == 3:
-                cell.number_format = "# ##0"
+                cell.number_format = "#,##0"
 
     # Aktörer
     ws = wb.create_sheet("Aktörer")
@@ -327,7 +327,7 @@ def workbook_bytes(plan: PlanData, *, version: str | None = None, exported: _dt.
                                        item.note), start=1):
                 cell = _set(ws, r, c, value, wrap=c in (3, 6))
                 if c == 2:
-                    cell.number_format = "# ##0"
+                    cell.number_format = "#,##0"
     _list_validation(ws, 1, _ref("Förvaltningar", "B", len(plan.departments)), r + margin, True)
 
     # Uppföljning

@@ -113,13 +113,17 @@ def cmd_excel_import(args) -> int:
 
 
 def cmd_new(args) -> int:
-    from .newplan import new_plan
     from .load import load_plan
+    from .newplan import new_plan
+    from .workbook import export_workbook
 
     folder = new_plan(args.output, args.kommun, args.kommunkod, args.period)
     plan = load_plan(folder)
+    xlsx = args.xlsx or Path(str(Path(args.output)).rstrip("/\\") + ".xlsx")
+    export_workbook(plan, xlsx)
     print(f"Skapade en tom plan för {plan.plan.municipality.name} ({plan.plan.period.start}–{plan.plan.period.end}) "
-          f"i {folder}. Nästa steg: uvts excel export --data {folder} -o plan.xlsx")
+          f"i {folder} och dess arbetsbok {xlsx}. Fyll i arbetsboken och läs in den: "
+          f"uvts excel import {xlsx} -o {folder}")
     return 0
 
 
@@ -148,4 +152,5 @@ def add_commands(sub, add_common) -> None:
     n.add_argument("--kommunkod", required=True, metavar="KOD", help="kommunkoden, fyra siffror")
     n.add_argument("--period", required=True, metavar="START-SLUT", help="planperioden, till exempel 2025-2027")
     n.add_argument("-o", "--output", required=True, type=Path, metavar="MAPP", help="mappen att skapa")
+    n.add_argument("--xlsx", type=Path, metavar="FIL.xlsx", help="arbetsboken att skriva (standard: MAPP.xlsx bredvid mappen)")
     n.set_defaults(func=cmd_new)

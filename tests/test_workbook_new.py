@@ -61,10 +61,10 @@ def nordmaling(tmp_path_factory) -> Path:
     r = run_cli("new", "--kommun", "Nordmalings kommun", "--kommunkod", "2401", "--period", "2025-2027",
                 "-o", str(folder), env=env)
     assert r.returncode == 0, r.stderr
+    assert "nordmaling.xlsx" in r.stdout
     r = run_cli("validate", "--data", str(folder), env=env)
     assert r.returncode == 0, r.stdout + r.stderr  # the empty plan validates
-    r = run_cli("excel", "export", "--data", str(folder), "-o", str(tmp / "nordmaling.xlsx"), env=env)
-    assert r.returncode == 0, r.stderr
+    assert (tmp / "nordmaling.xlsx").exists()  # uvts new writes its workbook too
     fill_like_a_user(tmp / "nordmaling.xlsx", tmp / "ifylld.xlsx")
     r = run_cli("excel", "import", str(tmp / "ifylld.xlsx"), "-o", str(folder), env=env)
     assert r.returncode == 0, r.stderr
