@@ -30,7 +30,7 @@ def served(tmp_path_factory):
     shutil.copytree(DEFAULT_DATA, data)
     mp = pytest.MonkeyPatch()
     mp.setenv("UVTS_HOME", str(tmp / "home"))
-    settings = Settings(data=(data,), store_path=tmp / "store", admin_token=TOKEN, query_workers=1)
+    settings = Settings(data=(data,), admin_token=TOKEN, query_workers=1)  # published versions in the home
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, modules=["uvts.api.pages", "uvts.api.data_page"]),
                                            host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
