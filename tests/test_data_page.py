@@ -108,3 +108,36 @@ def test_a_wrong_workbook_shows_every_error_by_cell_and_changes_nothing(app_data
         assert sorted(p.read_bytes() for p in app_data.rglob("*.yaml")) == before
         r = c.post("/data/granska", files={"arbetsbok": ("plan.xls", b"\xd0\xcf\x11\xe0")}, data={"token": TOKEN})
         assert r.status_code == 422 and ".xls tas inte emot" in r.text
+
+
+def test_two_uploads_at_once_never_corrupt_the_plan(app_data):
+    """Two previews published at the same moment: both publications finish, one after the other
+    (the lock), and the plan is one of the two workbooks' whole, never a mix or half-written."""
+    import threading
+
+    with client_for(app_data, store="oxigraph") as c:
+        uploads = []
+        for title in ("Första titeln", "Andra titeln"):
+            r = c.post("/data/granska", files={"arbetsbok": (f"{title}.xlsx", _edited_workbook(c, title))},
+                       data={"token": TOKEN})
+            assert r.status_code == 200, r.text
+            uploads.append(r.text.split('name="granskning" value="')[1].split('"')[0])
+        results = []
+
+        def publish(upload):
+            results.append(c.post("/data/publicera", data={"granskning": upload, "token": TOKEN, "meddelande": "samtidigt"}))
+
+        threads = [threading.Thread(target=publish, args=(u,)) for u in uploads]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(r.status_code for r in results) == [200, 200]
+        plan = load_plan(app_data)  # loads: whole files only
+        title = next(iv for d, iv in plan.interventions() if d.id == "kultur" and iv.number == 2).title
+        assert title in ("Första titeln", "Andra titeln")
+        from uvts.graph.versions import latest, version_plans
+
+        served = version_plans(latest())[0]
+        assert next(iv for d, iv in served.interventions() if d.id == "kultur" and iv.number == 2).title == title
+        assert not list(app_data.parent.glob(".data.*"))  # no half-swapped folder left
