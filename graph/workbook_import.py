@@ -935,13 +935,12 @@ def _follow_ups(book: _Book, raws: dict, interventions: set[str], depts: _Names,
             iid = None
         sc = cells.get("Status")
         status = None
-        if sc is None:
-            book.problem(None, "Status saknas men krävs (" + ", ".join(STATUSES) + ")", "Uppföljning",
-                         f"{_col_letter(book, 'Uppföljning', 'Status')}{rownum}")
-        else:
+        bad_status = False
+        if sc is not None:  # empty: a result without a status judgement (as the plan's own first round)
             t = book.text(sc)
             status = t if t in STATUSES else slugify(t) if slugify(t) in STATUSES else None
             if status is None:
+                bad_status = True
                 near = difflib.get_close_matches(slugify(t), STATUSES, n=1, cutoff=0.5)
                 book.problem(sc, f"okänd status '{t}'" + (f'; menade du "{near[0]}"?' if near else
                                                           "; välj en av " + ", ".join(STATUSES)))
@@ -952,7 +951,7 @@ def _follow_ups(book: _Book, raws: dict, interventions: set[str], depts: _Names,
                 value = _number(vc.value)
             except (ValueError, TypeError):
                 book.problem(vc, f"Värde ska vara ett tal, till exempel 67 eller 1,5 (fick '{book.text(vc)}')")
-        if date is None or iid is None or status is None:
+        if date is None or iid is None or bad_status:
             continue
         key = date.isoformat()
         rnd = rounds.setdefault(key, {"title": None, "title_cell": None, "reported_to": None, "items": {}})

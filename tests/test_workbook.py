@@ -471,3 +471,44 @@ def test_import_publish_and_the_versions_diff_shows_only_the_edited_fact(data_co
     diff = json.loads(run_cli("diff", "--format", "json", env=env).stdout)
     assert [(c["kind"], c["type"], c["id"], c["field"], c["after"]) for c in diff["changes"]] == [
         ("changed", "intervention", "sakerhet-1", "title", "Trygghetsvandringar i alla stadsdelar")]
+
+
+FIRST_ROUND = """\
+# The plan's own stated results.
+round:
+  date: 2024-05-31
+  title: Planens egna redovisade resultat
+  reported_to: [umebra]
+  lines: "84-86"
+  note: Planen är inte daterad.
+items:
+  - intervention: arbetsmarknad-och-integration-3
+    comment: Salam familj växer har hittills nått 67 föräldrar och 95 barn.
+    lines: "297-299"
+    indicators:
+      - name: Antal nådda föräldrar
+        value: 67
+        unit: föräldrar
+        period: 2023-11/2024-05
+        lines: "297-299"
+        note: Planen säger "hittills".
+"""
+
+
+def test_a_round_without_status_and_with_source_lines_round_trips(data_copy, tmp_path):
+    """The follow-up module's first round (the plan's own results): no status, lines and notes kept."""
+    (data_copy / "uppfoljning").mkdir()
+    (data_copy / "uppfoljning" / "2024-05-31.yaml").write_text(FIRST_ROUND, encoding="utf-8")
+    path = tmp_path / "plan.xlsx"
+    export_workbook(load_plan(data_copy), path)
+    import_workbook(path, tmp_path / "a")
+    assert (tmp_path / "a/uppfoljning/2024-05-31.yaml").read_text(encoding="utf-8") == FIRST_ROUND
+
+    def change(wb):
+        wb["Uppföljning"].cell(2, 7).value = 70
+
+    import_workbook(edited(path, tmp_path / "b.xlsx", change), tmp_path / "b")
+    data = yaml.safe_load((tmp_path / "b/uppfoljning/2024-05-31.yaml").read_text(encoding="utf-8"))
+    ind = data["items"][0]["indicators"][0]
+    assert ind["value"] == 70 and ind["lines"] == "297-299" and ind["note"] == 'Planen säger "hittills".'
+    assert data["round"]["lines"] == "84-86" and "status" not in data["items"][0]
