@@ -28,7 +28,11 @@ _PLAIN_NUMBER = re.compile(r"^[-+]?\d+([.,]\d+)?$")
 
 
 def safe_cell(value) -> str:
-    """A cell's text, with a leading apostrophe when Excel would read it as a formula."""
+    """A cell's text, with a leading apostrophe when Excel would read it as a formula.
+
+    >>> safe_cell("=SUMMA(A1:A9)"), safe_cell("-1,5"), safe_cell("Psykisk ohälsa")
+    ("'=SUMMA(A1:A9)", '-1,5', 'Psykisk ohälsa')
+    """
     text = "" if value is None else str(value)
     if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(text):
         return "'" + text

@@ -22,7 +22,11 @@ __all__ = ["new_plan", "parse_period"]
 
 
 def parse_period(text: str) -> tuple[int, int]:
-    """``"2025-2027"`` -> ``(2025, 2027)``; raises ValueError with a Swedish message."""
+    """``"2025-2027"`` -> ``(2025, 2027)``; raises ValueError with a Swedish message.
+
+    >>> parse_period("2025–2027")
+    (2025, 2027)
+    """
     m = re.fullmatch(r"\s*(\d{4})\s*[-–/]\s*(\d{4})\s*", text or "")
     if not m or int(m.group(1)) > int(m.group(2)):
         raise ValueError(f"perioden skrivs som START-SLUT, till exempel 2025-2027 (fick '{text}')")

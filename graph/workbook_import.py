@@ -91,7 +91,11 @@ def _norm(text: str) -> str:
 
 
 def parse_amount(value: Any) -> int | None:
-    """Kronor from a cell: a number, or text as people type it ("1,5 mkr", "500 000 kr", "200 tkr")."""
+    """Kronor from a cell: a number, or text as people type it ("1,5 mkr", "500 000 kr", "200 tkr").
+
+    >>> parse_amount("1,5 mkr"), parse_amount("500 000 kr"), parse_amount("200 tkr"), parse_amount(1700000.0)
+    (1500000, 500000, 200000, 1700000)
+    """
     if value is None:
         return None
     if isinstance(value, bool):

@@ -34,7 +34,11 @@ LIMITS = {
 
 @dataclass(frozen=True)
 class CellProblem:
-    """One problem in a workbook: ``plan.xlsx › Insatser!F12: meddelande``."""
+    """One problem in a workbook: ``plan.xlsx › Insatser!F12: meddelande``.
+
+    >>> print(CellProblem("plan.xlsx", "Insatser", "T2", "Ålder från ska vara ett heltal (fick 'tjugo')"))
+    plan.xlsx › Insatser!T2: Ålder från ska vara ett heltal (fick 'tjugo')
+    """
 
     file: str
     sheet: str | None
