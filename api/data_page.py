@@ -77,6 +77,12 @@ def describe_change(change: dict, names: dict) -> dict:
     """A change dict in Swedish words for the page (no ids: names and titles)."""
     from uvts.graph.plandiff import FIELD_SV, TYPE_SV
 
+    try:  # the versions diff's Swedish field names, where it has them
+        from uvts.graph.diff import FIELD_NAMES
+        FIELD_SV = {**FIELD_SV, **FIELD_NAMES}
+    except ImportError:
+        pass
+
     what = TYPE_SV.get(change["type"], change["type"])
     name = names.get((change["type"], change["id"]), change["id"])
     kind = {"added": "Ny", "removed": "Borttagen", "changed": "Ändrad"}[change["kind"]]
@@ -84,6 +90,10 @@ def describe_change(change: dict, names: dict) -> dict:
     def show(v):
         if v is None or v == [] or v == "":
             return "(tomt)"
+        if isinstance(v, bool):
+            return "ja" if v else "nej"
+        if isinstance(v, str) and ("any", v) in names:
+            return names[("any", v)]
         if isinstance(v, list):
             return "; ".join(str(names.get(("any", x), x)) for x in v)
         if isinstance(v, dict):
