@@ -512,3 +512,33 @@ def test_a_round_without_status_and_with_source_lines_round_trips(data_copy, tmp
     ind = data["items"][0]["indicators"][0]
     assert ind["value"] == 70 and ind["lines"] == "297-299" and ind["note"] == 'Planen säger "hittills".'
     assert data["round"]["lines"] == "84-86" and "status" not in data["items"][0]
+
+
+def test_nothing_in_a_workbook_is_fetched_or_read(umea_xlsx, tmp_path, monkeypatch):
+    """A formula that points at a web address and at a file on disk: its cached value is read,
+    nothing is fetched, the file is never opened."""
+    import builtins
+    import socket
+
+    secret = tmp_path / "hemlig.xlsx"
+    secret.write_bytes(b"")
+    path = tmp_path / "plan.xlsx"
+    shutil.copy(umea_xlsx, path)
+    _set_cached_formula(path, 1, "B5", f"WEBSERVICE(&quot;http://example.org/x&quot;)&amp;'{secret}'!A1", "Ny titel")
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the import tried to use the network")
+
+    opened = []
+    real_open = builtins.open
+
+    def recording_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(builtins, "open", recording_open)
+    result = import_workbook(path, tmp_path / "plan")
+    assert result.changed == ["Om planen!B5"]
+    assert load_plan(tmp_path / "plan").plan.title == "Ny titel"
+    assert not any("hemlig" in name for name in opened)
