@@ -41,7 +41,7 @@ __all__ = ["create_app", "ROUTER_MODULES", "get_store", "get_settings", "BodyLim
 
 # Modules that add routes to the app (see the module docstring), in the order they are included.
 ROUTER_MODULES: list[str] = ["uvts.api.sparql", "uvts.api.rest", "uvts.api.pages", "uvts.api.versions_web",
-                             "uvts.api.follow_up_pages"]
+                             "uvts.api.follow_up_pages", "uvts.api.data_page"]
 
 
 def get_settings(request) -> Settings:

@@ -168,7 +168,8 @@ def cmd_query(args) -> int:
         result = run_user_select(store, sparql, args.plan, args.limit)
     else:
         result = select_in_plan(store, sparql, args.plan, bindings, limit=args.limit)
-    print(format_result(result, args.format))
+    out = format_result(result, args.format)
+    print(out, end="" if out.endswith("\n") else "\n")
     return 0
 
 
@@ -221,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMAND_MODULES: list[str] = [
     "uvts.graph.analyses.cli",
     "uvts.graph.synth_cli",
+    "uvts.graph.workbook_cli",
     "uvts.api.serve",
     "uvts.visualisations.report_cli",
     "uvts.visualisations.cli",

@@ -359,6 +359,31 @@ async def run_user_sparql(request: Request, text: str, accept: str) -> tuple[str
     return reply["media_type"], body if isinstance(body, bytes) else str(body).encode("utf-8")
 
 
+def _excel_csv(media_type: str, body: bytes) -> bytes:
+    """A SELECT answer (SPARQL JSON) as the tool's one CSV dialect for Excel (``uvts.graph.csvfile``):
+    semicolons, UTF-8 with BOM, decimal commas, cells Excel would read as formulas escaped."""
+    import json
+
+    from uvts.graph.csvfile import csv_bytes
+
+    if "json" not in media_type:
+        raise ApiError(400, "CSV finns bara för SELECT-frågor; ladda ned svaret på en CONSTRUCT- eller DESCRIBE-fråga "
+                            "från SPARQL-tjänsten i stället.")
+    data = json.loads(body)
+    if "boolean" in data:
+        return csv_bytes([["svar"], ["ja" if data["boolean"] else "nej"]])
+    names = data["head"]["vars"]
+    decimals = {ns.XSD + t for t in ("decimal", "double", "float")}
+
+    def cell(b):
+        if b is None:
+            return ""
+        value = b["value"]
+        return value.replace(".", ",") if b.get("datatype") in decimals else value
+
+    return csv_bytes([names] + [[cell(row.get(v)) for v in names] for row in data["results"]["bindings"]])
+
+
 def _short_iri(value: str) -> str:
     for prefix, base in ns.PREFIXES.items():
         if value.startswith(base) and len(value) > len(base):
@@ -640,8 +665,8 @@ def make_router(settings):
         text = request.query_params.get("query")
         if text is None:
             raise ApiError(400, "Parametern 'query' saknas.")
-        media_type, body = await run_user_sparql(request, text, "text/csv")
-        return Response(body, media_type="text/csv; charset=utf-8",
+        media_type, body = await run_user_sparql(request, text, "application/sparql-results+json")
+        return Response(_excel_csv(media_type, body), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="svar.csv"'})
 
     # -- report --

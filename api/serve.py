@@ -39,6 +39,8 @@ def add_commands(subparsers, add_common) -> None:
     # the command line, where other users of the machine could read it in the process list.
     p.add_argument("--update-token-file", type=str, metavar="FIL",
                    help="slå på SPARQL Update med token ur FIL (annars UVTS_UPDATE_TOKEN)")
+    p.add_argument("--admin-token", type=str, metavar="TOKEN",
+                   help="slå på sidan /data (ladda upp och publicera arbetsboken) med denna token (annars UVTS_ADMIN_TOKEN)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -61,6 +63,7 @@ def settings_from_args(args: argparse.Namespace, environ=None):
         max_body=args.max_body,
         query_workers=args.query_workers,
         update_token=token,
+        admin_token=getattr(args, "admin_token", None),
         rebuild=bool(getattr(args, "rebuild", False)) or None,
     )
 

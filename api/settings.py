@@ -15,6 +15,7 @@ environment variable       meaning                                     default
 ``UVTS_QUERY_TIMEOUT``     seconds a SPARQL query may run              ``10``
 ``UVTS_RESULT_LIMIT``      most rows (or triples) in one answer        ``10000``
 ``UVTS_UPDATE_TOKEN``      enables SPARQL Update for this bearer token (off)
+``UVTS_ADMIN_TOKEN``       enables the /data page (workbook upload and publish) for this token (off)
 ``UVTS_CORS_ORIGINS``      comma-separated origins allowed by CORS     (none)
 ``UVTS_MAX_BODY``          largest request body in bytes               ``1000000``
 ``UVTS_QUERY_WORKERS``     worker processes that run SPARQL queries    ``3``
@@ -60,6 +61,7 @@ class Settings:
     query_memory: int = 1024
     client_queries: int | None = None
     public_url: str | None = None
+    admin_token: str | None = None   # turns on /data (download, upload, publish); every write needs it
 
     def __post_init__(self):
         from uvts.graph.store import STORE_KINDS
@@ -92,6 +94,10 @@ class Settings:
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise SettingsError(f"UVTS_PUBLIC_URL: slutpunktens adress måste börja med http:// eller https://, fick "
                                 f"{self.public_url!r}")
+        if self.admin_token == "":
+            object.__setattr__(self, "admin_token", None)
+        if self.admin_token is not None and len(self.admin_token) < 12:
+            raise SettingsError("UVTS_ADMIN_TOKEN: administratörens token måste ha minst 12 tecken")
         if self.update_token is not None and len(self.update_token) < 8:
             raise SettingsError("UVTS_UPDATE_TOKEN: token för uppdateringar måste ha minst 8 tecken")
 
@@ -142,6 +148,8 @@ class Settings:
             values["result_limit"] = _number("UVTS_RESULT_LIMIT", raw, int)
         if (raw := env.get(ENV_PREFIX + "UPDATE_TOKEN")) is not None and raw.strip():
             values["update_token"] = raw.strip()
+        if (raw := get("ADMIN_TOKEN")) is not None:
+            values["admin_token"] = raw
         if (raw := get("CORS_ORIGINS")) is not None:
             values["cors_origins"] = tuple(o.strip() for o in raw.split(",") if o.strip())
         if (raw := get("MAX_BODY")) is not None:

@@ -17,10 +17,11 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from . import namespaces as ns
 from .load import PlanData
+from .models import NATIONAL_RISK_FACTORS
 from .paths import ONTOLOGY_FILE
 
 __all__ = ["build_plan_graph", "build_graph", "build_dataset", "ontology_graph", "plan_graph_iri",
-           "sorted_ntriples", "serialize", "write_atomic", "FORMATS"]
+           "sorted_ntriples", "serialize", "write_atomic", "FORMATS", "workbook_iri", "workbook_provenance"]
 
 UVTS = Namespace(ns.UVTS)
 ORG = Namespace(ns.ORG)
@@ -73,8 +74,11 @@ def build_plan_graph(plan: PlanData) -> Graph:
     p = plan.plan
     muni = _r("actor", p.municipality.id)
 
-    def provenance(s: URIRef, lines: str, note: str | None = None):
-        g.add((s, UVTS.sourceLines, Literal(lines)))
+    def provenance(s: URIRef, lines: str | None, note: str | None = None, workbook=None):
+        if lines is not None:
+            g.add((s, UVTS.sourceLines, Literal(lines)))
+        if workbook is not None:  # added or edited in a workbook
+            workbook_provenance(g, s, workbook)
         g.add((s, PROV.wasDerivedFrom, doc))
         g.add((s, UVTS.inPlan, doc))
         if note:
@@ -96,6 +100,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((doc, SKOS.editorialNote, Literal(p.note, lang="sv")))
     for target in p.reported_to:
         g.add((doc, UVTS.reportedTo, _r("forum", target)))
+    if p.workbook:
+        workbook_provenance(g, doc, p.workbook)
 
     g.add((muni, RDF.type, UVTS.Municipality))
     g.add((muni, RDF.type, ORG.FormalOrganization))
@@ -112,7 +118,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((s, RDFS.label, _sv(name)))
         for alt in item.alt_names:
             g.add((s, SKOS.altLabel, _sv(alt)))
-        provenance(s, item.lines, item.note)
+        provenance(s, item.lines, item.note, getattr(item, "workbook", None))
         return s
 
     def concept(kind: str, cls: URIRef, scheme: str, item):
@@ -120,6 +126,10 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((s, RDF.type, cls))
         g.add((s, RDF.type, SKOS.Concept))
         sch = _r("scheme", scheme)
+        if kind == "risk-factor" and item.id not in NATIONAL_RISK_FACTORS:  # the plan's own problem area
+            sch = _own_scheme(g, plan)
+            if item.exact_match:
+                g.add((s, SKOS.exactMatch, _r("risk-factor", item.exact_match)))
         g.add((s, SKOS.inScheme, sch))
         g.add((s, SKOS.topConceptOf, sch))
         g.add((sch, SKOS.hasTopConcept, s))
@@ -136,7 +146,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
             for lang in ("sv", "en"):
                 for text in getattr(alt, lang):
                     g.add((s, SKOS.altLabel, Literal(text, lang=lang)))
-        provenance(s, item.lines, item.note)
+        provenance(s, item.lines, item.note, getattr(item, "workbook", None))
 
     def qualified(activity: URIRef, items) -> None:
         """``uvts:qualifiedAddressing``: each risk-factor link with its own lines and the plan's words.
@@ -150,6 +160,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
             g.add((q, UVTS.evidence, _sv(a.evidence)))
             provenance(q, a.lines, a.note)
 
+    same_as = {rf.id: rf.exact_match for rf in plan.risk_factors if rf.exact_match}
     for rf in plan.risk_factors:
         concept("risk-factor", UVTS.RiskFactor, "risk-factors", rf)
     for lv in plan.levels:
@@ -189,23 +200,24 @@ def build_plan_graph(plan: PlanData) -> Graph:
         g.add((muni, ORG.hasUnit, s))
         g.add((s, UVTS.budgetAddition, _decimal(d.budget.amount)))
 
-        bm = _r("base-mission", d.id)
-        g.add((s, UVTS.baseMission, bm))
-        g.add((bm, RDF.type, UVTS.BaseMission))
-        g.add((bm, RDF.type, PROV.Activity))
-        g.add((bm, RDFS.label, _sv(f"Grunduppdrag – {d.name}")))
-        g.add((bm, DCTERMS.description, _sv(d.base_mission.summary)))
-        g.add((bm, UVTS.responsibleDepartment, s))
-        for rf in d.base_mission.risk_factors:
-            g.add((bm, UVTS.addresses, _r("risk-factor", rf)))
-        qualified(bm, d.base_mission.addressing)
-        for kind, ids in (("department", d.base_mission.departments), ("actor", d.base_mission.actors),
-                          ("forum", d.base_mission.forums)):
-            for other in ids:
-                g.add((bm, UVTS.involves, _r(kind, other)))
-        for place in d.base_mission.places:
-            g.add((bm, UVTS.location, _r("place", place)))
-        provenance(bm, d.base_mission.lines, d.base_mission.note)
+        if d.base_mission is not None:  # a department added in a workbook has none yet
+            bm = _r("base-mission", d.id)
+            g.add((s, UVTS.baseMission, bm))
+            g.add((bm, RDF.type, UVTS.BaseMission))
+            g.add((bm, RDF.type, PROV.Activity))
+            g.add((bm, RDFS.label, _sv(f"Grunduppdrag – {d.name}")))
+            g.add((bm, DCTERMS.description, _sv(d.base_mission.summary)))
+            g.add((bm, UVTS.responsibleDepartment, s))
+            for rf in d.base_mission.risk_factors:
+                g.add((bm, UVTS.addresses, _r("risk-factor", rf)))
+            qualified(bm, d.base_mission.addressing)
+            for kind, ids in (("department", d.base_mission.departments), ("actor", d.base_mission.actors),
+                              ("forum", d.base_mission.forums)):
+                for other in ids:
+                    g.add((bm, UVTS.involves, _r(kind, other)))
+            for place in d.base_mission.places:
+                g.add((bm, UVTS.location, _r("place", place)))
+            provenance(bm, d.base_mission.lines, d.base_mission.note)
 
         for n, item in enumerate(d.budget.breakdown, start=1):
             b = _r("budget-item", f"{d.id}-{n}")
@@ -217,7 +229,7 @@ def build_plan_graph(plan: PlanData) -> Graph:
                 g.add((b, UVTS.amount, _decimal(item.amount)))
             for iv in item.interventions:
                 g.add((b, UVTS.funds, _r("intervention", iv)))
-            provenance(b, item.lines, item.note)
+            provenance(b, item.lines, item.note, item.workbook)
 
         for iv in d.interventions:
             i = _r("intervention", f"{d.id}-{iv.number}")
@@ -236,6 +248,8 @@ def build_plan_graph(plan: PlanData) -> Graph:
                 g.add((i, UVTS.preventionLevel, _r("level", lv)))
             for rf in iv.risk_factors:
                 g.add((i, UVTS.addresses, _r("risk-factor", rf)))
+                if rf in same_as:  # a problem area that is a national risk factor counts as it
+                    g.add((i, UVTS.addresses, _r("risk-factor", same_as[rf])))
             qualified(i, iv.addressing)
             for ol in iv.other_links:
                 g.add((i, UVTS.otherLink, _r("link", ol)))
@@ -258,11 +272,44 @@ def build_plan_graph(plan: PlanData) -> Graph:
             for other in iv.same_activity_as:
                 g.add((i, UVTS.sameActivityAs, _r("intervention", other)))
                 g.add((_r("intervention", other), UVTS.sameActivityAs, i))
-            provenance(i, iv.lines, iv.note)
+            provenance(i, iv.lines, iv.note, iv.workbook)
     from .build_follow_up import add_follow_up
 
     add_follow_up(g, plan, doc)
     return g
+
+
+def _own_scheme(g: Graph, plan: PlanData) -> URIRef:
+    """The concept scheme of a plan's own problem areas (``id/scheme/{plan}-problem-areas``)."""
+    sch = _r("scheme", f"{plan.plan.id}-problem-areas")
+    g.add((sch, RDF.type, SKOS.ConceptScheme))
+    g.add((sch, RDF.type, UVTS.ProblemAreaScheme))
+    g.add((sch, RDFS.label, _sv(f"Problemområden – {plan.plan.municipality.name}")))
+    g.add((sch, SKOS.prefLabel, _sv(f"Problemområden – {plan.plan.municipality.name}")))
+    return sch
+
+
+def workbook_iri(sha256: str) -> URIRef:
+    """The IRI of a workbook, by its checksum (``id/workbook/{sha256}``)."""
+    return _r("workbook", sha256)
+
+
+def workbook_provenance(g: Graph, s: URIRef, origin) -> None:
+    """A fact added or edited in a workbook: ``prov:wasDerivedFrom`` the workbook (with its file
+    name and checksum) and, per field, a ``prov:qualifiedDerivation`` naming the cell."""
+    wb = workbook_iri(origin.sha256)
+    g.add((wb, RDF.type, UVTS.Workbook))
+    g.add((wb, RDF.type, PROV.Entity))
+    g.add((wb, RDFS.label, Literal(origin.file)))
+    g.add((wb, UVTS.sha256, Literal(origin.sha256)))
+    g.add((s, PROV.wasDerivedFrom, wb))
+    for fld, cell in sorted(origin.cells.items()):
+        d = _r("derivation", f"{ns.slug_of(str(s))}-{fld.replace('_', '-')}-{origin.sha256[:12]}")
+        g.add((s, PROV.qualifiedDerivation, d))
+        g.add((d, RDF.type, PROV.Derivation))
+        g.add((d, PROV.entity, wb))
+        g.add((d, UVTS.field, Literal(fld)))
+        g.add((d, UVTS.cell, Literal(cell)))
 
 
 def build_graph(plans: Iterable[PlanData], with_ontology: bool = True) -> Graph:

@@ -46,7 +46,8 @@ FIELD_NAMES = {
     "base_mission": "grunduppdrag", "short_title": "kort titel", "municipality": "kommun", "period": "period",
     "source": "källtext", "source_line_count": "källtextens rader", "stated_total_budget": "angiven total budget",
 }
-_SKIP = {"lines", "purpose_lines", "stated_total_budget_lines", "number", "id", "interventions", "budget"}
+_SKIP = {"lines", "purpose_lines", "stated_total_budget_lines", "number", "id", "interventions", "budget",
+         "workbook"}  # workbook: where an edited fact came from (its cell), not a fact of the plan
 
 
 def _plain(value):
@@ -54,7 +55,7 @@ def _plain(value):
     if hasattr(value, "model_dump"):
         return _plain(value.model_dump(mode="json"))
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k not in ("lines", "purpose_lines")}
+        return {k: _plain(v) for k, v in value.items() if k not in ("lines", "purpose_lines", "workbook")}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value

@@ -385,6 +385,10 @@ def load_plan(folder: str | Path) -> PlanData:
     check_lines(plan.reported_to_lines, fname, pos, ("reported_to_lines",))
     for j, v in enumerate(plan.reported_to):
         check_ref("forum", v, fname, pos, ("reported_to", j))
+    fname, pos = positions_of["risk_factors"]
+    for i, rf in enumerate(loaded["risk_factors"]):
+        if rf.exact_match is not None:
+            check_ref("risk_factor", rf.exact_match, fname, pos, (i, "exact_match"))
     fname, pos = positions_of["forums"]
     for i, forum in enumerate(loaded["forums"]):
         check_lines(forum.purpose_lines, fname, pos, (i, "purpose_lines"))
@@ -424,9 +428,10 @@ def load_plan(folder: str | Path) -> PlanData:
             if iv.min_age is not None and iv.max_age is not None and iv.min_age > iv.max_age:
                 problems.append(Problem(fname, _line_for(pos, base + ("min_age",)), f"interventions.{i}.min_age",
                                         f"förväntade min_age ≤ max_age (fick {iv.min_age} > {iv.max_age})"))
-        bm = dept.base_mission
-        check_lines(bm.lines, fname, pos, ("base_mission", "lines"))
-        check_addressing(bm.addressing, bm.risk_factors, bm.lines, fname, pos, ("base_mission",))
+        bm = dept.base_mission or m.BaseMission(lines="1", summary="-")  # a department added in a workbook has none
+        check_lines(bm.lines if dept.base_mission else None, fname, pos, ("base_mission", "lines"))
+        if dept.base_mission is not None:
+            check_addressing(bm.addressing, bm.risk_factors, bm.lines, fname, pos, ("base_mission",))
         for kind, values, name in (("risk_factor", bm.risk_factors, "risk_factors"), ("department", bm.departments, "departments"),
                                    ("actor", bm.actors, "actors"), ("forum", bm.forums, "forums"), ("place", bm.places, "places")):
             for j, v in enumerate(values):

@@ -11,17 +11,24 @@ import re
 from decimal import Decimal
 from typing import Annotated, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = [
     "LineRanges", "Label", "RiskFactor", "PreventionLevel", "OtherLink", "Actor", "Forum",
     "Place", "Intervention", "BaseMission", "Budget", "BudgetItem", "Department", "Plan",
     "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS", "Addressing",
     "FOLLOW_UP_STATUSES", "IndicatorValue", "FollowUpItem", "RoundInfo", "FollowUpRound",
+    "Members", "Involves", "parse_line_ranges", "ACTOR_CATEGORIES", "PLACE_KINDS", "Origin",
+    "NATIONAL_RISK_FACTORS",
 ]
 
 _RANGES = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+# The seven national risk factors (the ontology contract's ids, the scheme id/scheme/risk-factors).
+# Any other risk factor of a plan is the plan's own problem area.
+NATIONAL_RISK_FACTORS = ("ekonomisk-utsatthet", "skolmisslyckande", "psykisk-ohalsa", "sarbara-familjeforhallanden",
+                         "utanforskap", "avsaknad-av-positiva-sammanhang-och-forebilder", "synlig-narvaro-av-kriminella")
 
 ACTOR_CATEGORIES = ("police", "region", "state-agency", "civil-society", "business", "academia", "other")
 PLACE_KINDS = ("area", "school", "building")
@@ -63,6 +70,25 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class Origin(_Model):
+    """A fact added or edited in a workbook: the workbook's file name and SHA-256 checksum, and
+    for each field that came from the workbook its cell (``{"title": "Insatser!D12"}``)."""
+
+    file: NonEmpty
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    cells: dict[str, NonEmpty] = {}
+
+
+class _Sourced(_Model):
+    """A fact with a source: plan lines (``lines``), a workbook cell (``workbook``), or both."""
+
+    @model_validator(mode="after")
+    def _lines_or_workbook(self):
+        if getattr(self, "lines", None) is None and getattr(self, "workbook", None) is None:
+            raise ValueError("radintervall (lines) eller en arbetsbok (workbook) som källa")
+        return self
+
+
 class Label(_Model):
     sv: NonEmpty
     en: Optional[NonEmpty] = None
@@ -78,13 +104,15 @@ class Definition(_Model):
     en: Optional[NonEmpty] = None
 
 
-class RiskFactor(_Model):
+class RiskFactor(_Sourced):
     id: Slug
     label: Label
     alt_labels: AltLabels = AltLabels()
     definition: Definition
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
+    exact_match: Optional[Ref] = None   # a national risk factor this problem area is the same as
 
 
 class PreventionLevel(_Model):
@@ -103,13 +131,14 @@ class OtherLink(_Model):
     note: Optional[str] = None
 
 
-class Actor(_Model):
+class Actor(_Sourced):
     id: Slug
     name: NonEmpty
     alt_names: list[NonEmpty] = []
     category: Literal["police", "region", "state-agency", "civil-society", "business", "academia", "other"]
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
 class Members(_Model):
@@ -117,7 +146,7 @@ class Members(_Model):
     actors: list[Ref] = []
 
 
-class Forum(_Model):
+class Forum(_Sourced):
     id: Slug
     name: NonEmpty
     alt_names: list[NonEmpty] = []
@@ -128,11 +157,12 @@ class Forum(_Model):
     role: Optional[NonEmpty] = None
     role_lines: Optional[LineRanges] = None
     members: Members = Members()
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
-class Place(_Model):
+class Place(_Sourced):
     id: Slug
     name: NonEmpty
     alt_names: list[NonEmpty] = []
@@ -140,8 +170,9 @@ class Place(_Model):
     priority: bool = False
     # a focus area of an earlier period of the work (e.g. "2018-2022"), not a priority of this plan
     focus_period: Optional[NonEmpty] = None
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
 class Involves(_Model):
@@ -160,10 +191,10 @@ class Addressing(_Model):
     note: Optional[str] = None
 
 
-class Intervention(_Model):
+class Intervention(_Sourced):
     number: int = Field(ge=1)
     title: NonEmpty
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     levels: list[Ref]
     description: NonEmpty
     timing: Optional[str] = None
@@ -179,6 +210,7 @@ class Intervention(_Model):
     involves: Involves = Involves()
     same_activity_as: list[Ref] = []
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
 class BaseMission(_Model):
@@ -193,30 +225,32 @@ class BaseMission(_Model):
     note: Optional[str] = None
 
 
-class BudgetItem(_Model):
+class BudgetItem(_Sourced):
     amount: Optional[int] = Field(default=None, ge=0)
     purpose: NonEmpty
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     interventions: list[Ref] = []
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
 class Budget(_Model):
     amount: int = Field(ge=0)
-    lines: LineRanges
+    lines: Optional[LineRanges] = None   # None for a budget added in a workbook
     breakdown: list[BudgetItem] = []
     note: Optional[str] = None
 
 
-class Department(_Model):
+class Department(_Sourced):
     id: Slug
     name: NonEmpty
     alt_names: list[NonEmpty] = []
-    lines: LineRanges
+    lines: Optional[LineRanges] = None
     interventions: list[Intervention]
-    base_mission: BaseMission
+    base_mission: Optional[BaseMission] = None   # None for a department added in a workbook
     budget: Budget
     note: Optional[str] = None
+    workbook: Optional[Origin] = None
 
 
 class Municipality(_Model):
@@ -245,6 +279,7 @@ class Plan(_Model):
     reported_to: list[Ref] = []
     reported_to_lines: Optional[LineRanges] = None
     note: Optional[str] = None
+    workbook: Optional[Origin] = None   # title, municipality or period edited in a workbook
 
 
 # --- follow-up rounds (uppfoljning/YYYY-MM-DD.yaml; see docs/follow-up.md) ---------------

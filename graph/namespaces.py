@@ -32,6 +32,7 @@ TYPE_SEGMENTS = {
     "intervention": "intervention", "actor": "actor", "forum": "forum", "place": "place",
     "scheme": "scheme", "base-mission": "base-mission", "budget-item": "budget-item",
     "link": "link", "plan": "plan", "category": "actor-category", "document": "document",
+    "workbook": "workbook", "derivation": "derivation",
 }
 
 

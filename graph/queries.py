@@ -13,8 +13,6 @@ the store (never pasted into the query text).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -159,13 +157,11 @@ def format_result(result: SelectResult, fmt: str = "table") -> str:
     if fmt == "json":
         text = json.dumps({"vars": result.vars, "rows": result.values()}, ensure_ascii=False, indent=2)
         return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(result.vars)
-        for r in result.rows:
-            w.writerow([escape_controls(_cell(r.get(v)), keep_lines=True) for v in result.vars])
-        return buf.getvalue()
+    if fmt == "csv":  # the tool's one CSV dialect, for Excel (see uvts.graph.csvfile)
+        from .csvfile import csv_text
+
+        return csv_text([result.vars] + [[escape_controls(_excel_cell(r.get(v)), keep_lines=True) for v in result.vars]
+                                         for r in result.rows])
     if fmt == "tsv":
         lines = ["\t".join("?" + v for v in result.vars)]
         for r in result.rows:
@@ -180,6 +176,16 @@ def format_result(result: SelectResult, fmt: str = "table") -> str:
     out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
     out.append(f"({len(result.rows)} rader{', avkortat' if result.truncated else ''})")
     return "\n".join(out)
+
+
+_NUMERIC_TYPES = {ns.XSD + t for t in ("decimal", "double", "float")}
+
+
+def _excel_cell(t: Term | None) -> str:
+    """A value for Swedish Excel: decimals with a decimal comma."""
+    if t is not None and getattr(t, "datatype", None) in _NUMERIC_TYPES:
+        return t.value.replace(".", ",")
+    return _cell(t)
 
 
 def _short(text: str) -> str:

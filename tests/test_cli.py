@@ -56,7 +56,7 @@ def test_malformed_sparql_is_a_clear_error(capsys):
 
 
 @pytest.mark.parametrize("fmt,check", [
-    ("csv", lambda out: out.startswith("riskFactor,actor,actorLabel")),
+    ("csv", lambda out: out.startswith("\ufeffriskFactor;actor;actorLabel")),
     ("tsv", lambda out: out.startswith("?riskFactor\t?actor")),
     ("json", lambda out: '"vars": [' in out and '"Förskolan"' in out),
     ("table", lambda out: "(31 rader)" in out),  # the golden who-works-on rows (SIP: l.1485)

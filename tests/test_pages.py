@@ -286,7 +286,8 @@ def test_sparql_editor_shows_a_table_and_offers_csv(client):
     download = client.get(csv_href)
     assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
     assert download.headers["content-disposition"].startswith("attachment")
-    rows = list(csv.reader(io.StringIO(download.text)))
+    assert download.content.startswith(b"\xef\xbb\xbf")  # the tool's CSV dialect for Excel: BOM, semicolons
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == ["rf"] and len(rows) == 8
     assert "https://w3id.org/uvts/id/risk-factor/psykisk-ohalsa" in {r[0] for r in rows}
     same = client.get("/fragor/sparql", params={"query": query})

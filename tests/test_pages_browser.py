@@ -198,7 +198,7 @@ def test_sparql_editor_runs_a_query_and_downloads_csv(page):
         result.get_by_role("link", name="Ladda ned CSV").click()
     download = info.value
     assert download.suggested_filename == "svar.csv"
-    lines = open(download.path(), encoding="utf-8").read().splitlines()
+    lines = open(download.path(), encoding="utf-8-sig").read().splitlines()
     assert lines[0] == "niva" and len(lines) == 4
 
 

@@ -9,8 +9,6 @@ cell (as ids such as ``stod-och-omsorg-7``).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import textwrap
 
@@ -156,8 +154,7 @@ def format_table(results: list[dict], table: str | None = None) -> str:
 def format_csv(results: list[dict], table: str | None = None, delimiter: str = ";") -> str:
     """The results as CSV (every table, or the one named ``table``)."""
     decimal = "," if delimiter == ";" else "."
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    w = _Rows()  # written at the end by the tool's one CSV writer (uvts.graph.csvfile)
     first = True
     for res, t in select_tables(results, table):
         labels = res.get("labels", {})
@@ -186,9 +183,25 @@ def format_csv(results: list[dict], table: str | None = None, delimiter: str = "
             w.writerow([c["label"] for c in t["columns"]])
             for row in t["rows"]:
                 w.writerow([_value(row.get(c["key"]), c, labels, decimal, grouped=False) for c in t["columns"]])
-    return buf.getvalue()
+    from uvts.graph.csvfile import csv_text
+
+    if delimiter != ";":
+        raise ValueError("CSV skrivs alltid med semikolon (Excel med svenska inställningar)")
+    return csv_text(w.rows, bom=False)
 
 
 def csv_bytes(text: str) -> bytes:
     """CSV text as UTF-8 with a byte-order mark, which Excel needs to read å, ä and ö."""
-    return text.encode("utf-8-sig")
+    from uvts.graph.csvfile import BOM
+
+    return (text if text.startswith(BOM) else BOM + text).encode("utf-8")
+
+
+class _Rows:
+    """Collects rows for :func:`uvts.graph.csvfile.csv_text`."""
+
+    def __init__(self):
+        self.rows: list[list] = []
+
+    def writerow(self, row):
+        self.rows.append(list(row))
