@@ -31,7 +31,8 @@ def activities(plan) -> Iterable[tuple[str, str, object]]:
     for dept in plan.departments:
         for iv in dept.interventions:
             yield f"{dept.name} {iv.number}", iv.lines, iv
-        yield f"Grunduppdrag – {dept.name}", dept.base_mission.lines, dept.base_mission
+        if dept.base_mission is not None:  # a department added in a workbook has none yet
+            yield f"Grunduppdrag – {dept.name}", dept.base_mission.lines, dept.base_mission
 
 
 def quote_problems(plan) -> list[tuple[str, str, str]]:

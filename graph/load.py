@@ -354,10 +354,11 @@ def load_plan(folder: str | Path) -> PlanData:
                 problems.append(Problem(fname, _line_for(pos, loc), ".".join(map(str, loc)),
                                         f"radintervallet {start}-{end} går utanför planens {max_line} rader"))
 
-    def check_addressing(items, risk_factors, activity_lines: str, fname: str, pos: dict, base: tuple):
-        """Each risk-factor link's evidence: a listed risk factor, once, on lines inside the activity."""
+    def check_addressing(items, risk_factors, activity_lines: str | None, fname: str, pos: dict, base: tuple):
+        """Each risk-factor link's evidence: a listed risk factor, once, on lines inside the activity
+        (an activity added in a workbook has no lines of the plan, and so nothing to be inside)."""
         seen: set[str] = set()
-        inside = m.parse_line_ranges(activity_lines)
+        inside = m.parse_line_ranges(activity_lines) if activity_lines is not None else None
         for j, a in enumerate(items):
             loc = base + ("addressing", j)
             check_ref("risk_factor", a.risk_factor, fname, pos, loc + ("risk_factor",))
@@ -371,7 +372,7 @@ def load_plan(folder: str | Path) -> PlanData:
                                         f"riskfaktorn '{a.risk_factor}' har redan ett belägg; ange varje koppling en gång"))
             seen.add(a.risk_factor)
             check_lines(a.lines, fname, pos, loc + ("lines",))
-            for start, end in m.parse_line_ranges(a.lines):
+            for start, end in m.parse_line_ranges(a.lines) if inside is not None else ():
                 if not any(lo <= start and end <= hi for lo, hi in inside):
                     problems.append(Problem(fname, _line_for(pos, loc + ("lines",)), ".".join(map(str, loc + ("lines",))),
                                             f"raderna {start}-{end} ligger utanför insatsens eller grunduppdragets "
@@ -452,7 +453,9 @@ def load_plan(folder: str | Path) -> PlanData:
     quotes = []
     for dept in departments:
         fname, pos = dept_pos[dept.id]
-        acts = [(("interventions", i), iv) for i, iv in enumerate(dept.interventions)] + [(("base_mission",), dept.base_mission)]
+        acts = [(("interventions", i), iv) for i, iv in enumerate(dept.interventions)]
+        if dept.base_mission is not None:  # a department added in a workbook has none yet
+            acts.append((("base_mission",), dept.base_mission))
         for base, act in acts:
             for j, a in enumerate(act.addressing):
                 excerpt = "\n".join(ln for s, e in m.parse_line_ranges(a.lines) for ln in source_text[s - 1 : e])
