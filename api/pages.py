@@ -730,9 +730,25 @@ def _render_view(catalog: Catalog, name: str) -> str:
         elif name == "key-actors":
             results["actors"] = catalog.analysis("actors")
         index = "/views" + _plan_query(catalog)
-        return render_view(name, catalog.G, results=results or None, extras=extras, seed=0, index_href=index)
+        return render_view(name, catalog.G, results=results or None, extras=extras, seed=0, index_href=index,
+                           page_href=_node_page_href(catalog))
 
     return _memo(catalog, ("view", name), build)
+
+
+def _node_page_href(catalog: Catalog):
+    """``href(iri, node_type)``: the page of a node in a network view (its details panel links there)."""
+    by_type = {k.node_type: k for k in KINDS.values()}
+    pq = _plan_query(catalog)
+
+    def href(iri: str, node_type: str):
+        kind = by_type.get(node_type)
+        prefix = f"{ns.ID}{kind.segment}/" if kind else None
+        if prefix is None or not iri.startswith(prefix) or (kind.name, iri[len(prefix):]) not in catalog.index:
+            return None
+        return f"/{kind.page}/{iri[len(prefix):]}{pq}"
+
+    return href
 
 
 def _render_chart(catalog: Catalog, name: str, ext: str) -> bytes:
