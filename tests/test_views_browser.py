@@ -1,15 +1,22 @@
 """The network views in a real browser: Playwright driving Debian's Chromium, headless.
 
 Every view is loaded from a local HTTP server on 127.0.0.1; any request for anything else
-fails the test. A screenshot of each view is kept in test-artifacts/views/. One browser
-serves the whole module. If Chromium is missing or does not start, the tests fail (they do
-not skip): ``bash scripts/setup.sh --test`` installs it.
+fails the test. Screenshots of each view at 1366×900 and 390×844 are kept in
+test-artifacts/views/ (not committed; ``UVTS_ARTIFACTS`` moves them). One browser serves the
+whole module. If Chromium is missing or does not start, the tests fail (they do not skip):
+``bash scripts/setup.sh --test`` installs it.
+
+What is measured, not assumed: label sizes and overlaps from vis-network's own label boxes
+at the fitted scale, the details panel's box against the viewport, the graph area's height
+and the page's width at phone size, axe-core's WCAG 2.1 A/AA results, and keyboard use.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -22,13 +29,50 @@ from uvts.graph.paths import DEFAULT_DATA, ROOT
 from uvts.graph.project import read_typed_graph
 from uvts.visualisations import views as V
 
+from axe import violations
+
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "test-artifacts" / "views"
+ARTIFACTS = Path(os.environ.get("UVTS_ARTIFACTS", ROOT / "test-artifacts")) / "views"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
 READY = "() => window.uvtsView !== undefined && window.uvtsView.state.stabilised === true"
+# the layout has settled again after a filter, search or focus
+SETTLED = "() => window.uvtsView.state.stabilised === true && window.uvtsView.state.settling === false"
+# the canvas shows a drawing (not blank): wait for this rather than read it once
+PAINTED = """() => {
+    const c = document.querySelector('#uvts-network canvas');
+    if (!c || !c.width) { return false; }
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < d.length; i += 16) { if (d[i] > 0) { n++; if (n > 150) { return true; } } }
+    return false;
+}"""
+# vis-network's own label boxes after a fresh drawing, in page pixels
+LABEL_BOXES = """async () => {
+    const net = uvtsView.network;
+    await new Promise((done) => { net.once('afterDrawing', done); net.redraw(); });
+    const scale = net.getScale();
+    const r = document.querySelector('#uvts-network canvas').getBoundingClientRect();
+    const out = [];
+    for (const id of uvtsView.nodesView.getIds()) {
+        const node = net.body.nodes[id];
+        const text = node.options.label;
+        if (!text) { continue; }
+        const s = node.labelModule.size;
+        const a = net.canvasToDOM({x: s.left, y: s.top});
+        const b = net.canvasToDOM({x: s.left + s.width, y: s.top + s.height});
+        out.push({id: id, kind: uvtsView.data.nodes.find((n) => n.id === id).kind, text: text,
+                  px: node.labelModule.fontOptions.size * scale,
+                  left: r.left + a.x, top: r.top + a.y, right: r.left + b.x, bottom: r.top + b.y});
+    }
+    return out;
+}"""
+# words a user must never see in a view (English, internals, technical terms, wrong plural)
+FORBIDDEN = re.compile(r"https?://|\bIRI\b|\bJSON\b|Jaccard|TF-IDF|betweenness|eigenvector|\bcentrality\b"
+                       r"|undefined|\bnull\b|NaN|\b1 (insatser|noder|kopplingar|träffar|rader|aktörer)\b")
 
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 EVIL_ACTOR = '<script>window.__pwned=3</script><b>Selam</b>'
@@ -154,8 +198,19 @@ def _node_point(page, node_id: str) -> dict:
 # --- every view ------------------------------------------------------------------------------------
 
 
+def _shown_at_first(data) -> int:
+    return sum(1 for n in data["nodes"] if n["kind"] not in data["hidden_types"])
+
+
+def _no_horizontal_overflow(page) -> bool:
+    return page.evaluate("() => document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
 @pytest.mark.parametrize("name", _view_names())
-def test_view_loads_offline_draws_and_has_no_errors(name, context, plan_views):
+def test_view_loads_offline_draws_on_every_screen_and_passes_axe(name, context, plan_views):
+    """Each view at 1366×900 and at 390×844: drawn, no errors, nothing outside 127.0.0.1,
+    graph area at least 60 % of a phone's height, no horizontal overflow, no serious or
+    critical axe violation, no English or internal word in what the user reads."""
     G, results, extras = _plan()
     expected = V.view_data(name, G, results=results, extras=extras)
     visit = Visit(context, _server_root(plan_views))
@@ -163,23 +218,36 @@ def test_view_loads_offline_draws_and_has_no_errors(name, context, plan_views):
         page = visit.open(f"{plan_views}{name}.html")
         counts = page.evaluate("() => ({all: uvtsView.nodes.length, shown: uvtsView.network.body.data.nodes.length,"
                                " edges: uvtsView.edges.length})")
-        assert counts == {"all": len(expected["nodes"]), "shown": len(expected["nodes"]),
+        assert counts == {"all": len(expected["nodes"]), "shown": _shown_at_first(expected),
                           "edges": len(expected["edges"])}
         assert counts["all"] > 0
-        painted = page.evaluate("""() => {
-            const c = document.querySelector('#uvts-network canvas');
-            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let n = 0;
-            for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) { n++; } }
-            return n;
-        }""")
-        assert painted > 150, "the canvas is blank"
+        page.wait_for_function(PAINTED, timeout=30_000)
         assert page.title() == f"{expected['title']} – Samverkanskartan"
         assert page.locator("#uvts-size-measure").inner_text() == expected["size_measure"]
         legend = page.locator("#uvts-legend li").all_inner_texts()
         assert [t.strip() for t in legend] == [t["label"] for t in expected["legend"]["types"]]
+        # the table alternative lists the nodes shown, each with its type
+        rows = page.locator("#uvts-table tbody tr")
+        assert rows.count() == min(_shown_at_first(expected), 400)
+        assert _no_horizontal_overflow(page)
+        found = violations(page)
+        assert found == [], found
+        text = page.locator("body").inner_text()
+        assert not FORBIDDEN.search(text), FORBIDDEN.search(text).group(0)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+        page.screenshot(path=str(ARTIFACTS / f"{name}-1366.png"))
+
+        page.set_viewport_size(PHONE)
+        page.wait_for_function("() => document.querySelector('#uvts-network canvas').getBoundingClientRect().width"
+                               " <= window.innerWidth")
+        page.evaluate("() => uvtsView.fit()")
+        page.wait_for_function(PAINTED, timeout=30_000)
+        graph = page.locator("#uvts-network").bounding_box()
+        assert graph["height"] >= 0.6 * PHONE["height"], graph
+        assert graph["width"] == PHONE["width"]
+        assert _no_horizontal_overflow(page)
+        page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"))
+        assert violations(page) == []
         assert visit.outside == []
         assert visit.errors == []
         assert all(u.startswith(plan_views) for u in visit.requests)
@@ -209,18 +277,24 @@ def test_index_page_links_every_view_and_loads_offline(context, plan_views):
 # --- interaction -----------------------------------------------------------------------------------
 
 
+def _neighbours(data, node, among=None) -> set[str]:
+    out = {e["to"] for e in data["edges"] if e["from"] == node} | {e["from"] for e in data["edges"] if e["to"] == node}
+    return out if among is None else out & among
+
+
 def test_search_shows_the_matches_and_their_neighbours(context, plan_views):
     G, _, _ = _plan()
     data = V.view_data("network", G)
-    total = len(data["nodes"])
+    default = {n["id"] for n in data["nodes"] if n["kind"] not in data["hidden_types"]}
     visit = Visit(context, _server_root(plan_views))
     try:
         page = visit.open(f"{plan_views}network.html")
         page.fill("#uvts-search", "polisen")
+        page.wait_for_function(SETTLED)
         shown = set(_visible_ids(page))
-        assert 1 < len(shown) < total
-        matches = {n["id"] for n in data["nodes"] if "polisen" in (n["name"] + " " + n["label"]).casefold()}
-        near = {e["to"] for e in data["edges"] if e["from"] in matches} | {e["from"] for e in data["edges"] if e["to"] in matches}
+        assert 1 < len(shown) < len(default)
+        matches = {n["id"] for n in data["nodes"] if "polisen" in (n["name"] + " " + n["label"]).casefold()} & default
+        near = set().union(*(_neighbours(data, m, default) for m in matches))
         assert shown == matches | near
         results = page.locator("#uvts-results li").all_inner_texts()
         assert any(r.startswith("Polisen") for r in results)
@@ -230,8 +304,10 @@ def test_search_shows_the_matches_and_their_neighbours(context, plan_views):
         page.fill("#uvts-search", "zzz-finns-inte")
         assert _visible_ids(page) == []
         assert page.locator("#uvts-results").inner_text().strip() == "Inga träffar"
+        assert "Inga träffar på ”zzz-finns-inte”" in page.locator("#uvts-empty").inner_text()
         page.fill("#uvts-search", "")
-        assert len(_visible_ids(page)) == total
+        page.wait_for_function(SETTLED)
+        assert set(_visible_ids(page)) == default
         assert visit.errors == []
     finally:
         visit.close()
@@ -240,73 +316,193 @@ def test_search_shows_the_matches_and_their_neighbours(context, plan_views):
 def test_filters_by_type_level_department_and_risk_factor(context, plan_views):
     G, _, _ = _plan()
     data = V.view_data("network", G)
-    total = len(data["nodes"])
     by_id = {n["id"]: n for n in data["nodes"]}
+    default = {n["id"] for n in data["nodes"] if n["kind"] not in data["hidden_types"]}
     interventions = {n["id"] for n in data["nodes"] if n["kind"] == "Intervention"}
     visit = Visit(context, _server_root(plan_views))
     try:
         page = visit.open(f"{plan_views}network.html")
+        # places, budget posts and other links are hidden until asked for
+        assert set(_visible_ids(page)) == default
+        page.check("input.uvts-type[value='Place']")
+        page.wait_for_function(SETTLED)
+        places = {i for i, n in by_id.items() if n["kind"] == "Place"}
+        assert set(_visible_ids(page)) == default | places
+        page.uncheck("input.uvts-type[value='Place']")
         page.uncheck("input.uvts-type[value='Intervention']")
+        page.wait_for_function(SETTLED)
         shown = set(_visible_ids(page))
-        assert shown == set(by_id) - interventions
+        assert shown == default - interventions
         count_text = page.locator("#uvts-count").inner_text()
-        assert count_text.startswith(f"Visar {total - len(interventions)} av {total} noder")
+        assert count_text.startswith(f"Visar {len(default - interventions)} av {len(by_id)} noder")
         page.check("input.uvts-type[value='Intervention']")
-        assert len(_visible_ids(page)) == total
+        page.wait_for_function(SETTLED)
+        assert set(_visible_ids(page)) == default
 
         indicated = ns.iri("level", "indikerad")
         page.select_option("#uvts-level", indicated)
+        page.wait_for_function(SETTLED)
         shown = set(_visible_ids(page))
         cores = {i for i, n in by_id.items() if n["core"]}
-        assert shown & cores == {i for i in cores if indicated in by_id[i]["facets"]["levels"]}
-        assert indicated in shown and len(shown) < total
-        assert ns.iri("level", "universell") not in shown or any(
-            indicated in by_id[i]["facets"]["levels"] and ns.iri("level", "universell") in by_id[i]["facets"]["levels"]
-            for i in shown & cores)
+        assert shown & cores == {i for i in cores & default if indicated in by_id[i]["facets"]["levels"]}
+        # a chosen level hides the other levels, even those its interventions also have
+        assert {i for i in shown if by_id[i]["kind"] == "PreventionLevel"} == {indicated}
 
         fritid = ns.iri("department", "fritid")
         page.select_option("#uvts-department", fritid)
+        page.wait_for_function(SETTLED)
         shown = set(_visible_ids(page))
-        assert shown & cores == {i for i in cores if indicated in by_id[i]["facets"]["levels"]
+        assert shown & cores == {i for i in cores & default if indicated in by_id[i]["facets"]["levels"]
                                  and fritid in by_id[i]["facets"]["departments"]}
 
-        page.select_option("#uvts-level", "")
+        # the issue's example: Psykisk ohälsa + Indikerad shows no other level or risk factor
         page.select_option("#uvts-department", "")
+        mental = ns.iri("risk-factor", "psykisk-ohalsa")
+        page.select_option("#uvts-risk-factor", mental)
+        page.wait_for_function(SETTLED)
+        shown = set(_visible_ids(page))
+        assert {by_id[i]["kind"] for i in shown} >= {"Intervention", "Department", "RiskFactor", "PreventionLevel"}
+        assert {i for i in shown if by_id[i]["kind"] in ("PreventionLevel", "RiskFactor")} == {indicated, mental}
+        assert page.locator("#uvts-empty").is_hidden()
+
+        page.select_option("#uvts-level", "")
         rf = ns.iri("risk-factor", "synlig-narvaro-av-kriminella")
         page.select_option("#uvts-risk-factor", rf)
+        page.wait_for_function(SETTLED)
         shown = set(_visible_ids(page))
-        assert shown & cores == {i for i in cores if rf in by_id[i]["facets"]["risk_factors"]}
+        assert shown & cores == {i for i in cores & default if rf in by_id[i]["facets"]["risk_factors"]}
         assert rf in shown
         # every node shown is linked to a shown intervention or base mission, or is the chosen one
         for n in shown - cores - {rf}:
-            linked = {e["to"] for e in data["edges"] if e["from"] == n} | {e["from"] for e in data["edges"] if e["to"] == n}
-            assert linked & shown & cores, by_id[n]["name"]
+            assert _neighbours(data, n) & shown & cores, by_id[n]["name"]
         page.click("#uvts-reset")
-        assert len(_visible_ids(page)) == total
+        assert set(_visible_ids(page)) == default
         assert visit.errors == []
     finally:
         visit.close()
 
 
-def test_clicking_a_node_focuses_its_neighbourhood(context, plan_views):
+def test_an_empty_result_says_which_filter_emptied_it(context, plan_views):
+    """In the forums and overlap views the filters that would show nothing are marked, and a
+    combination that leaves nothing says which filter did it, instead of "Visar 0 av 39 noder"."""
+    visit = Visit(context, _server_root(plan_views))
+    try:
+        page = visit.open(f"{plan_views}overlap.html")
+        page.wait_for_function("() => document.querySelectorAll('#uvts-level option').length > 1")
+        # options that cannot show anything in this view are disabled and say so
+        disabled = page.eval_on_selector_all("#uvts-risk-factor option:disabled, #uvts-level option:disabled",
+                                             "os => os.map(o => o.textContent)")
+        assert all(t.endswith("(finns inte i vyn)") for t in disabled)
+        levels = page.eval_on_selector_all("#uvts-level option:not(:disabled)", "os => os.map(o => o.value)")[1:]
+        risks = page.eval_on_selector_all("#uvts-risk-factor option:not(:disabled)", "os => os.map(o => o.value)")[1:]
+        assert levels and risks
+        empty_pair = None
+        for level in levels:
+            for risk in risks:
+                n = page.evaluate("""([l, r]) => { const s = document.getElementById('uvts-level');
+                    s.value = l; document.getElementById('uvts-risk-factor').value = r; uvtsView.apply(false);
+                    return uvtsView.state.empty === null ? null : uvtsView.state.empty; }""", [level, risk])
+                if n:
+                    empty_pair = (level, risk, n)
+                    break
+            if empty_pair:
+                break
+        assert empty_pair is not None, "no combination of level and risk factor empties the overlap view"
+        page.select_option("#uvts-level", "")
+        page.select_option("#uvts-risk-factor", "")
+        page.select_option("#uvts-level", empty_pair[0])
+        page.select_option("#uvts-risk-factor", empty_pair[1])
+        message = page.locator("#uvts-empty")
+        message.wait_for(state="visible")
+        text = message.inner_text()
+        assert text.startswith("Inget i vyn passar alla valda filter")
+        assert "Utan filtret" in text and re.search(r"visas \d+ noder?\.", text)
+        assert text in page.locator("#uvts-count").inner_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "empty-result-1366.png"))
+
+        page.goto(f"{plan_views}forums.html")
+        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function("() => document.querySelectorAll('#uvts-department option').length > 1")
+        assert page.locator("#uvts-count").inner_text().startswith("Visar 39 av 39 noder")
+        found = violations(page)
+        assert found == [], found
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_clicking_a_node_focuses_its_neighbourhood_and_esc_or_background_clears_it(context, plan_views):
     G, _, _ = _plan()
     data = V.view_data("actor-polisen", G)
     target = ns.iri("actor", "polisen")
-    neighbours = {e["to"] for e in data["edges"] if e["from"] == target} | {e["from"] for e in data["edges"] if e["to"] == target}
+    neighbours = _neighbours(data, target)
     visit = Visit(context, _server_root(plan_views))
     try:
         page = visit.open(f"{plan_views}actor-polisen.html")
         point = _node_point(page, target)
         page.mouse.click(point["x"], point["y"])
         page.wait_for_function("() => uvtsView.state.focus !== null")
+        page.wait_for_function(SETTLED)
         assert page.evaluate("() => uvtsView.state.focus") == target
         assert set(_visible_ids(page)) == neighbours | {target}
         assert len(neighbours) + 1 < len(data["nodes"])
         assert page.locator("#uvts-info").is_visible()
         assert "Polisen" in page.locator("#uvts-info").inner_text()
+        # Esc clears the focus
+        page.keyboard.press("Escape")
+        page.wait_for_function(SETTLED)
+        assert page.evaluate("() => uvtsView.state.focus") is None
+        assert len(_visible_ids(page)) == len(data["nodes"])
+        assert page.locator("#uvts-info").is_hidden()
+        # so does a click on an empty part of the canvas
+        page.evaluate("(id) => uvtsView.setFocus(id)", target)
+        page.wait_for_function(SETTLED)
+        box = page.locator("#uvts-network").bounding_box()
+        empty = page.evaluate("""() => {
+            const net = uvtsView.network, r = document.querySelector('#uvts-network canvas').getBoundingClientRect();
+            for (let y = 10; y < r.height; y += 17) { for (let x = 10; x < r.width / 2; x += 17) {
+                const p = net.DOMtoCanvas({x: x, y: y});
+                if (net.getNodeAt({x: x, y: y}) === undefined && net.getEdgeAt({x: x, y: y}) === undefined) {
+                    return {x: r.left + x, y: r.top + y}; } } }
+            return null; }""")
+        assert empty is not None and box["x"] <= empty["x"]
+        page.mouse.click(empty["x"], empty["y"])
+        page.wait_for_function("() => uvtsView.state.focus === null")
+        page.wait_for_function(SETTLED)
+        assert len(_visible_ids(page)) == len(data["nodes"])
+        page.evaluate("(id) => uvtsView.setFocus(id)", target)
         page.click("#uvts-reset")
         assert len(_visible_ids(page)) == len(data["nodes"])
         assert page.locator("#uvts-info").is_hidden()
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_a_risk_factor_in_focus_shows_the_departments_and_partners_behind_its_interventions(context, plan_views):
+    G, _, _ = _plan()
+    data = V.view_data("network", G)
+    by_id = {n["id"]: n for n in data["nodes"]}
+    default = {n["id"] for n in data["nodes"] if n["kind"] not in data["hidden_types"]}
+    mental = ns.iri("risk-factor", "psykisk-ohalsa")
+    first = _neighbours(data, mental, default)
+    second = set().union(*(_neighbours(data, m, default) for m in first if by_id[m]["core"]))
+    expected = {mental} | first | {x for x in second if by_id[x]["kind"] != "RiskFactor"}
+    visit = Visit(context, _server_root(plan_views))
+    try:
+        page = visit.open(f"{plan_views}network.html")
+        page.evaluate("(id) => uvtsView.setFocus(id)", mental)
+        page.wait_for_function(SETTLED)
+        shown = set(_visible_ids(page))
+        assert shown == expected
+        kinds = {by_id[i]["kind"] for i in shown}
+        assert {"Department", "ExternalActor", "PreventionLevel"} <= kinds
+        assert [i for i in shown if by_id[i]["kind"] == "RiskFactor"] == [mental]
+        # one step only when asked for
+        page.select_option("#uvts-depth", "1")
+        page.wait_for_function(SETTLED)
+        assert set(_visible_ids(page)) == {mental} | first
         assert visit.errors == []
     finally:
         visit.close()

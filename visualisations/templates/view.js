@@ -290,6 +290,12 @@
   }
   network.on("dragEnd", function (p) { if (p.nodes && p.nodes.length) { storePositions(p.nodes); relabelSoon(); } });
   network.on("zoom", relabelSoon);
+  var fitTimer = null;
+  network.on("resize", function () {  // a turned phone or a resized window: fit again, label again
+    if (!state.stabilised) { return; }
+    if (fitTimer) { clearTimeout(fitTimer); }
+    fitTimer = setTimeout(function () { fitTimer = null; fitAndLabel(); }, 150);
+  });
 
   /* After a filter, search or focus: let the nodes shown find room again, then fit and label. */
   function resettle() {
@@ -643,6 +649,6 @@
   window.uvtsView = {
     network: network, nodes: nodes, edges: edges, nodesView: nodesView, edgesView: edgesView,
     state: state, data: data, setFocus: setFocus, clearFocus: clearFocus, reset: reset, apply: apply,
-    relabel: relabel, visibleCount: function () { return nodesView.length; }
+    relabel: relabel, fit: fitAndLabel, visibleCount: function () { return nodesView.length; }
   };
 }());
