@@ -70,6 +70,11 @@ LABEL_BOXES = """async () => {
     }
     return out;
 }"""
+# how many of the nodes shown are inside the canvas at the current zoom
+ON_SCREEN = """() => { const net = uvtsView.network, c = document.querySelector('#uvts-network canvas');
+    const pos = net.getPositions(uvtsView.nodesView.getIds());
+    return Object.values(pos).map((p) => net.canvasToDOM(p))
+        .filter((p) => p.x >= 0 && p.y >= 0 && p.x <= c.clientWidth && p.y <= c.clientHeight).length; }"""
 # words a user must never see in a view (English, internals, technical terms, wrong plural)
 FORBIDDEN = re.compile(r"https?://|\bIRI\b|\bJSON\b|Jaccard|TF-IDF|betweenness|eigenvector|\bcentrality\b"
                        r"|undefined|\bnull\b|NaN|\b1 (insatser|noder|kopplingar|träffar|rader|aktörer)\b")
@@ -503,6 +508,209 @@ def test_a_risk_factor_in_focus_shows_the_departments_and_partners_behind_its_in
         page.select_option("#uvts-depth", "1")
         page.wait_for_function(SETTLED)
         assert set(_visible_ids(page)) == {mental} | first
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def _overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    out = []
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1:]:
+            if a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["1366", "390"])
+def test_labels_at_the_fitted_zoom_are_readable_ranked_and_never_overlap(viewport, browser, plan_views):
+    """Measured from vis-network's own label boxes at the fitted scale of the whole network."""
+    G, _, _ = _plan()
+    data = V.view_data("network", G)
+    kinds = {n["id"]: n["kind"] for n in data["nodes"]}
+    ctx = browser.new_context(viewport=viewport)
+    visit = Visit(ctx, _server_root(plan_views))
+    try:
+        page = visit.open(f"{plan_views}network.html")
+        page.wait_for_function(PAINTED, timeout=30_000)
+        boxes = page.evaluate(LABEL_BOXES)
+        scale = page.evaluate("() => uvtsView.network.getScale()")
+        canvas = page.locator("#uvts-network").bounding_box()
+        print(f"\n{viewport['width']} px: scale {scale:.3f}, {len(boxes)} of {len(_visible_ids(page))} labels shown, "
+              f"sizes {sorted({round(b['px'], 1) for b in boxes})}")
+        assert _overlaps(boxes) == []
+        # readable: no label under 10 px on screen (they were about 6 px before), all inside the canvas
+        assert min(b["px"] for b in boxes) >= 10
+        for b in boxes:
+            assert canvas["x"] - 1 <= b["left"] and b["right"] <= canvas["x"] + canvas["width"] + 1, b["text"]
+        # risk factors and departments are larger than interventions, and most of them are labelled
+        px = {}
+        for b in boxes:
+            px.setdefault(kinds[b["id"]], []).append(b["px"])
+        assert min(px["RiskFactor"]) > max(px.get("Intervention", [0]))
+        assert min(px["Department"]) > max(px.get("Intervention", [0]))
+        labelled = {b["id"] for b in boxes}
+        rfs = [i for i, k in kinds.items() if k == "RiskFactor"]
+        depts = [i for i, k in kinds.items() if k == "Department"]
+        wanted = 0.7 if viewport is VIEWPORT else 0.4
+        assert sum(i in labelled for i in rfs + depts) >= wanted * len(rfs + depts)
+        # zooming in shows more labels, still without overlap
+        page.evaluate("""() => { const net = uvtsView.network;
+            net.moveTo({scale: net.getScale() * 2.5, animation: false}); uvtsView.relabel(); }""")
+        closer = page.evaluate(LABEL_BOXES)
+        on_screen = page.evaluate(ON_SCREEN)
+        assert len(closer) / on_screen > len(boxes) / len(_visible_ids(page)), "zooming in shows no more labels"
+        assert _overlaps(closer) == []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"network-zoomed-{viewport['width']}.png"))
+        assert visit.errors == []
+    finally:
+        visit.close()
+        ctx.close()
+
+
+def test_the_layout_settles_again_after_a_filter_and_labels_stay_apart(context, plan_views):
+    visit = Visit(context, _server_root(plan_views))
+    try:
+        page = visit.open(f"{plan_views}network.html")
+        before = page.evaluate("() => uvtsView.network.getPositions()")
+        settled = page.evaluate("() => uvtsView.state.settled")
+        page.select_option("#uvts-risk-factor", ns.iri("risk-factor", "psykisk-ohalsa"))
+        page.wait_for_function(f"() => uvtsView.state.settled > {settled} && uvtsView.state.settling === false")
+        after = page.evaluate("() => uvtsView.network.getPositions()")
+        moved = [i for i in after if i in before and (abs(after[i]["x"] - before[i]["x"]) > 1
+                                                       or abs(after[i]["y"] - before[i]["y"]) > 1)]
+        assert len(moved) >= len(after) // 2, "the nodes kept their old places"
+        assert page.evaluate("() => uvtsView.network.physics.options.enabled") is False
+        assert _overlaps(page.evaluate(LABEL_BOXES)) == []
+        # "Visa allt" goes back to the first picture
+        page.click("#uvts-reset")
+        back = page.evaluate("() => uvtsView.network.getPositions()")
+        assert all(abs(back[i]["x"] - before[i]["x"]) < 0.5 and abs(back[i]["y"] - before[i]["y"]) < 0.5 for i in before)
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+@pytest.fixture(scope="module")
+def linked_view(site):
+    """The network view as the web service serves it: nodes link to their own pages."""
+    root, base = site
+    G, results, extras = _plan()
+    href = lambda iri, typ: f"/sida/{ns.slug_of(iri)}" if typ in ("RiskFactor", "Department") else None  # noqa: E731
+    (root / "linked").mkdir(exist_ok=True)
+    (root / "linked" / "network.html").write_text(
+        V.render_view("network", G, results=results, extras=extras, page_href=href), encoding="utf-8")
+    return f"{base}linked/network.html"
+
+
+@pytest.mark.parametrize("viewport", [VIEWPORT, PHONE], ids=["1366", "390"])
+def test_the_details_panel_opens_in_view_with_a_link_to_the_nodes_page(viewport, browser, linked_view):
+    ctx = browser.new_context(viewport=viewport)
+    visit = Visit(ctx, _server_root(linked_view))
+    mental = ns.iri("risk-factor", "psykisk-ohalsa")
+    try:
+        page = visit.open(linked_view)
+        # on a phone the user scrolls down to the graph and taps the node there
+        page.locator("#uvts-network").scroll_into_view_if_needed()
+        point = _node_point(page, mental)
+        page.mouse.click(point["x"], point["y"])
+        page.wait_for_function("() => uvtsView.state.focus !== null")
+        page.wait_for_function(SETTLED)
+        info = page.locator("#uvts-info")
+        assert info.is_visible()
+        box = info.bounding_box()
+        size = page.viewport_size
+        assert box["x"] >= 0 and box["y"] >= 0, box
+        assert box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"], box
+        assert box["height"] >= 100
+        link = page.locator("#uvts-info-link")
+        assert link.is_visible()
+        assert link.get_attribute("href") == "/sida/psykisk-ohalsa"
+        assert link.inner_text() == "Öppna sidan om Psykisk ohälsa"
+        assert "Psykisk ohälsa" in page.locator("#uvts-info-body").inner_text()
+        assert _no_horizontal_overflow(page)
+        found = violations(page)
+        assert found == [], found
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"details-{viewport['width']}.png"))
+        # an intervention has no page here: no link
+        page.keyboard.press("Escape")
+        page.evaluate("(id) => uvtsView.setFocus(id)", ns.iri("intervention", "kultur-1"))
+        assert page.locator("#uvts-info-link-row").is_hidden()
+        page.locator("#uvts-info-close").click()
+        assert info.is_hidden()
+        assert visit.errors == []
+    finally:
+        visit.close()
+        ctx.close()
+
+
+def test_keyboard_alone_searches_focuses_reads_the_table_and_clears(context, plan_views):
+    G, _, _ = _plan()
+    data = V.view_data("risk-factor-psykisk-ohalsa", G)
+    visit = Visit(context, _server_root(plan_views))
+    try:
+        page = visit.open(f"{plan_views}risk-factor-psykisk-ohalsa.html")
+        # Tab from the start of the page reaches the skip link, the index link, then the search field
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.textContent") == "Hoppa till tabellen med noderna"
+        for _ in range(10):
+            if page.evaluate("() => document.activeElement.id") == "uvts-search":
+                break
+            page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.id") == "uvts-search"
+        page.keyboard.type("föräldra")
+        page.wait_for_function(SETTLED)
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('#uvts-results') !== null")
+        name = page.evaluate("() => document.activeElement.firstChild.textContent")
+        page.keyboard.press("Enter")
+        page.wait_for_function(SETTLED)
+        # the details are shown and the keyboard is taken there
+        assert page.evaluate("() => document.activeElement.id") == "uvts-info-title"
+        assert name in page.locator("#uvts-info").inner_text()
+        page.keyboard.press("Escape")
+        page.wait_for_function(SETTLED)
+        assert page.evaluate("() => uvtsView.state.focus") is None
+        assert page.evaluate("() => document.activeElement.id") == "uvts-search"
+        # the table: one row per node shown, its type and its links, and a button that focuses it
+        page.fill("#uvts-search", "")
+        page.wait_for_function(SETTLED)
+        rows = page.locator("#uvts-table tbody tr")
+        assert rows.count() == len(data["nodes"])
+        kinds = {n["name"]: n["info"]["head"] for n in data["nodes"]}
+        first = rows.first
+        assert first.locator("td").first.inner_text() == kinds[first.locator("th button").inner_text()]
+        row = page.locator("#uvts-table tbody tr", has=page.locator("th button", has_text="Psykisk ohälsa")).first
+        links = row.locator("td li").all_inner_texts()
+        cores = [n["name"] for n in data["nodes"] if n["core"]]
+        assert sorted(t.split(": ", 1)[1] for t in links if t.startswith("arbetar mot den: ")) == sorted(cores)
+        assert len(links) == sum(1 for e in data["edges"] if ns.iri("risk-factor", "psykisk-ohalsa") in (e["from"], e["to"]))
+        row.locator("th button").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(SETTLED)
+        assert page.evaluate("() => uvtsView.state.focus") == ns.iri("risk-factor", "psykisk-ohalsa")
+        assert page.evaluate("() => document.activeElement.id") == "uvts-info-title"
+        page.keyboard.press("Escape")
+        page.wait_for_function("() => uvtsView.state.focus === null")
+        assert visit.errors == []
+    finally:
+        visit.close()
+
+
+def test_print_shows_the_network_and_its_legend_without_the_controls(context, plan_views):
+    visit = Visit(context, _server_root(plan_views))
+    try:
+        page = visit.open(f"{plan_views}risk-factor-psykisk-ohalsa.html")
+        page.emulate_media(media="print")
+        assert page.locator("#uvts-search").is_hidden()
+        assert page.locator("#uvts-legend").is_visible()
+        assert page.locator("#uvts-network").bounding_box()["height"] > 300
+        assert page.locator("#uvts-table tbody tr").first.is_visible()
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF")
+        page.emulate_media(media="screen")
         assert visit.errors == []
     finally:
         visit.close()

@@ -87,7 +87,7 @@ RELATION_LABELS["involves"] = "medverkande part"
 # relation -> (text in the row of the link's start, text in the row of its end): the table
 # alternative lists each node's links as "text: other node"
 RELATION_TEXT = {
-    "addresses": ("riskfaktor", "insats mot riskfaktorn"),
+    "addresses": ("riskfaktor", "arbetar mot den"),
     "prevention_level": ("preventionsnivå", "insats på nivån"),
     "responsible_department": ("ansvarig förvaltning", "ansvarig för"),
     "involves": ("medverkande part", "medverkar i"),
