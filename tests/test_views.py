@@ -607,3 +607,24 @@ def test_the_details_link_to_the_nodes_page_when_there_is_one(G):
     assert rf["href"] == "/sida/RiskFactor/psykisk-ohalsa"
     assert all(n["href"] is None for n in data["nodes"] if n["kind"] != "RiskFactor")
     assert all(n["href"] is None for n in V.view_data("risk-factor-psykisk-ohalsa", G)["nodes"])
+
+
+def test_the_web_service_links_each_node_to_its_page(tmp_path):
+    """Served by the web service, a view's details panel links a node to the page that exists for it."""
+    from fastapi.testclient import TestClient
+
+    from uvts.api.app import create_app
+    from uvts.api.settings import Settings
+
+    settings = Settings(store_path=tmp_path / "store", query_workers=1, query_timeout=5)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/views/risk-factor-psykisk-ohalsa").text
+        block = page[page.index('id="uvts-data">') + len('id="uvts-data">'):]
+        data = json.loads(block[:block.index("</script>")])
+        hrefs = {n["id"]: n["href"] for n in data["nodes"]}
+        assert hrefs[ns.iri("risk-factor", "psykisk-ohalsa")] == "/riskfaktorer/psykisk-ohalsa"
+        assert hrefs[ns.iri("department", "fritid")] == "/forvaltningar/fritid"
+        linked = [h for h in hrefs.values() if h]
+        assert len(linked) == len(hrefs)  # every node kind in this view has a page
+        for h in linked[:40]:
+            assert client.get(h).status_code == 200, h

@@ -235,6 +235,11 @@ def test_view_loads_offline_draws_on_every_screen_and_passes_axe(name, context, 
         rows = page.locator("#uvts-table tbody tr")
         assert rows.count() == min(_shown_at_first(expected), 400)
         assert _no_horizontal_overflow(page)
+        # labels never overlap, and the node the view is about is always labelled
+        boxes = page.evaluate(LABEL_BOXES)
+        assert boxes and _overlaps(boxes) == []
+        if expected["focus"]:
+            assert expected["focus"] in {b["id"] for b in boxes}
         found = violations(page)
         assert found == [], found
         text = page.locator("body").inner_text()
@@ -251,6 +256,7 @@ def test_view_loads_offline_draws_on_every_screen_and_passes_axe(name, context, 
         assert graph["height"] >= 0.6 * PHONE["height"], graph
         assert graph["width"] == PHONE["width"]
         assert _no_horizontal_overflow(page)
+        assert _overlaps(page.evaluate(LABEL_BOXES)) == []
         page.screenshot(path=str(ARTIFACTS / f"{name}-390.png"))
         assert violations(page) == []
         assert visit.outside == []

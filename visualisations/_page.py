@@ -102,7 +102,7 @@ def render_view_page(data: dict, index_href: str | None = "index.html") -> str:
     vis_js, vis_css = vis_assets()
     view_js, view_css, _ = own_assets()
     page_data = {k: data[k] for k in ("name", "title", "kind", "nodes", "edges", "relations", "relation_text",
-                                      "options", "seed", "legend", "hidden_types")}
+                                      "options", "seed", "legend", "hidden_types", "focus")}
     return _env().get_template("view.html").render(
         view=data,
         index_href=index_href,

@@ -185,6 +185,7 @@
 
   function pinned() {
     var out = new Set();
+    if (data.focus && byId[data.focus]) { out.add(data.focus); }  // the node the view is about
     if (state.focus) { out.add(state.focus); }
     (state.found || []).forEach(function (n) { out.add(n.id); });
     return out;
