@@ -512,14 +512,14 @@ def make_router(settings):
     @_html_errors
     async def views_index(request: Request):
         catalog = await _catalog(request)
-        from uvts.visualisations.views import view_names
+        from uvts.visualisations.views import VIEW_NOTES, view_names
 
         pq = _plan_query(catalog)
         groups: dict[str, list] = {"Översikt": [], "Riskfaktorer": [], "Förvaltningar": [], "Externa aktörer": []}
         for name, title in view_names(catalog.G):
             key = ("Riskfaktorer" if name.startswith("risk-factor-") else "Förvaltningar"
                    if name.startswith("department-") else "Externa aktörer" if name.startswith("actor-") else "Översikt")
-            groups[key].append({"href": f"/views/{name}{pq}", "title": title})
+            groups[key].append({"href": f"/views/{name}{pq}", "title": title, "note": VIEW_NOTES.get(name)})
         return _page(request, "views.html", catalog, "views", title="Nätverk",
                      groups=[(k, v) for k, v in groups.items() if v])
 

@@ -368,6 +368,9 @@ def test_index_links_every_view(written, G):
     text = "".join(page.text)
     for _, title in V.view_names(G):
         assert title in text
+    # each overview and each group says what it answers
+    for note in list(V.VIEW_NOTES.values()) + list(V.GROUP_NOTES.values()):
+        assert note in text
 
 
 def test_content_security_policy_allows_only_the_pages_own_scripts(written):
@@ -628,3 +631,5 @@ def test_the_web_service_links_each_node_to_its_page(tmp_path):
         assert len(linked) == len(hrefs)  # every node kind in this view has a page
         for h in linked[:40]:
             assert client.get(h).status_code == 200, h
+        index = client.get("/views").text
+        assert all(note in index for note in V.VIEW_NOTES.values())

@@ -113,10 +113,10 @@ def render_view_page(data: dict, index_href: str | None = "index.html") -> str:
 
 
 def render_index_page(groups: dict[str, list[dict]], charts: list[tuple[str, str]], plans: list[str],
-                      counts: dict) -> str:
+                      counts: dict, notes: dict | None = None) -> str:
     from markupsafe import Markup
 
     _, _, index_css = own_assets()
     return _env().get_template("index.html").render(
-        groups=groups, charts=charts, plans=plans, counts=counts,
+        groups=groups, charts=charts, plans=plans, counts=counts, notes=notes or {},
         csp=csp(), index_css=Markup(index_css))

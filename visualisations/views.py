@@ -47,7 +47,7 @@ from uvts.graph.project import TYPE_LABELS, nodes_of_type
 __all__ = [
     "view_names", "view_data", "render_view", "render_index", "write_views", "read_extras",
     "TYPE_STYLE", "RELATION_LABELS", "RELATION_STYLE", "TYPE_IMPORTANCE", "DEFAULT_HIDDEN", "COMMUNITY_COLOURS",
-    "CORE_TYPES", "VIEW_KINDS", "plural",
+    "CORE_TYPES", "VIEW_KINDS", "VIEW_NOTES", "GROUP_NOTES", "plural",
 ]
 
 # node type -> (colour, vis-network shape, dashed border); the legend is drawn from this table
@@ -391,6 +391,20 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
 
 
 # --- the views ------------------------------------------------------------------------------------
+
+
+# one line under a view's link on the index pages: what the view answers
+VIEW_NOTES = {
+    "network": "Hela planen på en bild: riskfaktorer, förvaltningar, insatser, nivåer, parter och forum.",
+    "forums": "Vilka förvaltningar och aktörer som sitter i vilka forum.",
+    "overlap": "Insatser som liknar varandra och forum med flera gemensamma medlemmar.",
+    "key-actors": "Vilka aktörer som binder ihop samverkan, och vilka grupper som samverkar mest.",
+}
+GROUP_NOTES = {
+    "Riskfaktorer": "Vem arbetar mot riskfaktorn, på vilken nivå och med vilka parter.",
+    "Förvaltningar": "Förvaltningens insatser, parter, riskfaktorer, forum och budget.",
+    "Externa aktörer": "Aktörens insatser och forum, och vilka förvaltningar den arbetar med.",
+}
 
 
 def view_names(G) -> list[tuple[str, str]]:
@@ -1003,9 +1017,9 @@ def render_index(G, href=lambda name: f"{name}.html", charts: list[tuple[str, st
             continue
         key = ("Riskfaktorer" if name.startswith("risk-factor-") else "Förvaltningar" if name.startswith("department-")
                else "Externa aktörer" if name.startswith("actor-") else "Översikt")
-        groups[key].append({"href": href(name), "title": title, "name": name})
+        groups[key].append({"href": href(name), "title": title, "name": name, "note": VIEW_NOTES.get(name)})
     plans = sorted(_plans_in(G))
-    return _page.render_index_page(groups, charts=list(charts), plans=plans,
+    return _page.render_index_page(groups, charts=list(charts), plans=plans, notes=GROUP_NOTES,
                                    counts={"nodes": G.number_of_nodes(), "edges": G.number_of_edges()})
 
 

@@ -26,6 +26,7 @@
   var LINE_CHARS = 24;     // a label is wrapped into at most two lines of about this many characters
   var SETTLE_ITERATIONS = 80;
   var FONT_FACE = "system-ui, sans-serif";
+  var FIT_MARGIN = 0.9;    // the fitted picture is zoomed out this much to leave room for labels at the edges
   var PROMINENT = 4000;    // rank from which a label may be drawn across other nodes
 
   function el(tag, cls, text) {
@@ -178,9 +179,14 @@
 
   var measurer = document.createElement("canvas").getContext("2d");
 
+  var widths = {};
   function textWidth(lines, px) {
-    measurer.font = px + "px " + FONT_FACE;
-    return Math.max.apply(null, lines.map(function (l) { return measurer.measureText(l).width; }));
+    var key = px + "|" + lines.join("\n");
+    if (widths[key] === undefined) {
+      measurer.font = px + "px " + FONT_FACE;
+      widths[key] = Math.max.apply(null, lines.map(function (l) { return measurer.measureText(l).width; }));
+    }
+    return widths[key];
   }
 
   function pinned() {
@@ -190,6 +196,37 @@
     (state.found || []).forEach(function (n) { out.add(n.id); });
     return out;
   }
+
+  /* Show the labels that fit without overlapping, most important first, at their on-screen size. */
+  /* Boxes in a coarse grid of cells, so that "does this box touch one already placed" looks
+     only at the boxes in the same cells (a large view has thousands of nodes). */
+  function Grid(cell) { this.cell = cell; this.cells = {}; }
+  Grid.prototype.keys = function (b) {
+    var out = [], c = this.cell;
+    for (var x = Math.floor(b.left / c); x <= Math.floor(b.right / c); x++) {
+      for (var y = Math.floor(b.top / c); y <= Math.floor(b.bottom / c); y++) { out.push(x + "," + y); }
+    }
+    return out;
+  };
+  Grid.prototype.add = function (b) {
+    var cells = this.cells;
+    this.keys(b).forEach(function (k) { (cells[k] = cells[k] || []).push(b); });
+  };
+  Grid.prototype.hits = function (b, except) {
+    var keys = this.keys(b);
+    for (var i = 0; i < keys.length; i++) {
+      var list = this.cells[keys[i]] || [];
+      for (var j = 0; j < list.length; j++) {
+        var o = list[j];
+        if (o.id !== except && !(b.right <= o.left || b.left >= o.right || b.bottom <= o.top || b.top >= o.bottom)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+
+  var drawnLabel = {};  // node -> "label|size" as last given to vis-network (only changes are sent)
 
   /* Show the labels that fit without overlapping, most important first, at their on-screen size. */
   function relabel() {
@@ -202,42 +239,50 @@
       var pa = pins.has(a.id) ? 1 : 0, pb = pins.has(b.id) ? 1 : 0;
       return (pb - pa) || (b.rank - a.rank) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     });
-    var boxes = [];
-    var shown = [];
-    var updates = [];
     var width = container.clientWidth, height = container.clientHeight;
     var factor = width < 600 ? 0.85 : 1;  // a phone gets somewhat smaller labels
+    var labels = new Grid(80);
+    var shapes = new Grid(80);
+    var where = {};
     // the nodes themselves are obstacles too: a label is not drawn over another node
-    var shapes = order.map(function (n) {
-      var body = network.body.nodes[n.id];
-      var p = network.canvasToDOM(pos[n.id]);
-      var r = (body && body.shape && body.shape.height ? body.shape.height / 2 : n.size) * scale * 0.8;
-      return { id: n.id, left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r };
-    });
     order.forEach(function (n) {
       var body = network.body.nodes[n.id];
       var p = network.canvasToDOM(pos[n.id]);
       var half = (body && body.shape && body.shape.height ? body.shape.height / 2 : n.size) * scale;
-      var px = Math.round(n.labelPx * factor);
-      var w = textWidth(n.lines, px) + 8;
-      var h = n.lines.length * (px + 3) + 6;
-      var box = { left: p.x - w / 2, right: p.x + w / 2, top: p.y + half, bottom: p.y + half + h };
-      var inside = box.left >= 0 && box.right <= width && box.top >= 0 && box.bottom <= height;
-      var apart = function (b) {
-        return box.right <= b.left || box.left >= b.right || box.bottom <= b.top || box.top >= b.bottom;
-      };
-      // the most important labels (risk factors, departments, levels) may cross a node, never another label
-      var free = inside && boxes.every(apart) &&
-        (n.rank >= PROMINENT || shapes.every(function (b) { return b.id === n.id || apart(b); }));
-      if (free) {
-        boxes.push(box);
-        shown.push(n.id);
-        updates.push({ id: n.id, label: n.lines.join("\n"), font: { size: px / scale } });
-      } else {
-        updates.push({ id: n.id, label: "" });
+      where[n.id] = { p: p, half: half };
+      if (p.x >= -half && p.y >= -half && p.x <= width + half && p.y <= height + half) {
+        var r = half * 0.8;
+        shapes.add({ id: n.id, left: p.x - r, right: p.x + r, top: p.y - r, bottom: p.y + r });
       }
     });
-    nodes.update(updates);
+    var shown = [];
+    var updates = [];
+    order.forEach(function (n) {
+      var p = where[n.id].p, half = where[n.id].half;
+      var px = Math.round(n.labelPx * factor);
+      var free = p.x >= 0 && p.x <= width && p.y >= 0 && p.y <= height;
+      var box = null;
+      if (free) {
+        var w = textWidth(n.lines, px) + 8;
+        var h = n.lines.length * (px + 3) + 6;
+        box = { id: n.id, left: p.x - w / 2, right: p.x + w / 2, top: p.y + half, bottom: p.y + half + h };
+        var pin = pins.has(n.id);  // the view's own node, the chosen node and search hits: labelled when at all possible
+        free = (pin || (box.left >= 0 && box.right <= width && box.top >= 0 && box.bottom <= height)) &&
+          !labels.hits(box, null) &&
+          // the most important labels (risk factors, departments, levels) may cross a node, never another label
+          (pin || n.rank >= PROMINENT || !shapes.hits(box, n.id));
+      }
+      var want = free ? n.lines.join("\n") + "|" + (px / scale) : "";
+      if (free) {
+        labels.add(box);
+        shown.push(n.id);
+      }
+      if (drawnLabel[n.id] !== want) {
+        drawnLabel[n.id] = want;
+        updates.push(free ? { id: n.id, label: n.lines.join("\n"), font: { size: px / scale } } : { id: n.id, label: "" });
+      }
+    });
+    if (updates.length) { nodes.update(updates); }
     state.labelled = shown;
   }
 
@@ -247,8 +292,12 @@
     relabelTimer = setTimeout(function () { relabelTimer = null; relabel(); }, 120);
   }
 
+  /* Fit what is shown, with a margin so that the labels of the outermost nodes fit too. */
   function fitAndLabel() {
-    if (nodesView.length > 0) { network.fit({ nodes: nodesView.getIds(), animation: false }); }
+    if (nodesView.length > 0) {
+      network.fit({ nodes: nodesView.getIds(), animation: false });
+      if (nodesView.length > 1) { network.moveTo({ scale: network.getScale() * FIT_MARGIN, animation: false }); }
+    }
     relabel();
   }
 
@@ -263,6 +312,7 @@
     state.stabilisedAt = performance.now();
     loading.hidden = true;
     fitAndLabel();
+    buildTable();
     document.documentElement.setAttribute("data-uvts-state", "klar");
     setTimeout(pruneOptions, 0);
   }
@@ -483,7 +533,7 @@
     } else {
       network.unselectAll();
     }
-    buildTable();
+    if (state.stabilised) { buildTable(); }  // the first table is built once the picture has settled
     if (settle !== false && n > 0) { resettle(); }
   }
 
