@@ -665,6 +665,10 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         edge_note = "Linjer: planens kopplingar, med färg och streck efter slag (se ovan); peka på en linje för detaljer."
     _importance(nodes, edges, min_sizes=kind not in ("overlap", "key-actors"))
     for n in nodes:
+        if n["id"] == focus:  # the node the view is about: a thick dark border
+            n["borderWidth"] = 4
+            n["color"] = {**n["color"], "border": "#1f2933"}
+    for n in nodes:
         n["href"] = page_href(n["id"], n["kind"]) if page_href is not None else None
     positions = _layout_with_hidden(nodes, edges, DEFAULT_HIDDEN.get(kind, ()), seed)
     for n in nodes:

@@ -617,12 +617,16 @@
 
   var KIND_ORDER = {};
   data.legend.types.forEach(function (t, k) { KIND_ORDER[t.type] = k; });
+  var REL_ORDER = {};
+  data.legend.relations.forEach(function (r, k) { REL_ORDER[r.rel] = k; });
 
   function buildTable() {
     var ids = nodesView.getIds();
     var shown = new Set(ids);
+    // the most important kinds first (risk factors, then departments and levels, …), then by name
     var rows = ids.map(function (id) { return byId[id]; }).sort(function (a, b) {
-      return (KIND_ORDER[a.kind] - KIND_ORDER[b.kind]) || a.name.localeCompare(b.name, "sv");
+      return (Math.floor(b.rank / 1000) - Math.floor(a.rank / 1000)) || (KIND_ORDER[a.kind] - KIND_ORDER[b.kind]) ||
+        a.name.localeCompare(b.name, "sv");
     });
     var table = el("table", "uvts-table");
     table.appendChild(el("caption", null, count(rows.length, "nod", "noder") + " visas" +
@@ -645,7 +649,8 @@
       tr.appendChild(th);
       tr.appendChild(el("td", null, n.info.head));
       var td = el("td");
-      var links = incident[n.id].filter(function (e) { return shown.has(e.from) && shown.has(e.to); });
+      var links = incident[n.id].filter(function (e) { return shown.has(e.from) && shown.has(e.to); })
+        .sort(function (a, b) { return (REL_ORDER[a.rel] - REL_ORDER[b.rel]) || 0; });
       if (links.length) {
         var ul = el("ul");
         links.forEach(function (e) {
