@@ -633,3 +633,24 @@ def test_the_web_service_links_each_node_to_its_page(tmp_path):
             assert client.get(h).status_code == 200, h
         index = client.get("/views").text
         assert all(note in index for note in V.VIEW_NOTES.values())
+
+
+def test_several_plans_are_named_not_shown_by_id(tmp_path):
+    from uvts.graph.store import open_store
+    from uvts.graph.synth import write_plans
+
+    store, _ = open_store(write_plans(tmp_path / "synth", 2, seed=0), kind="memory")
+    G = read_typed_graph(store)
+    extras = V.read_extras(store)
+    plan_ids = sorted(V._plans_in(G))
+    assert len(plan_ids) == 2
+    data = V.view_data("network", G, extras=extras)
+    seen = set()
+    for n in data["nodes"]:
+        rows = dict(n["info"]["rows"])
+        for value in rows.get("Plan", []):
+            assert value not in plan_ids and ": " in value, value
+            seen.add(value)
+    assert len(seen) == 2
+    labels = [o["label"] for key in data["filters"] for o in data["filters"][key]]
+    assert not any(pid in label for pid in plan_ids for label in labels)

@@ -174,7 +174,8 @@ def read_extras(store, plan: str | None = None) -> dict[str, dict]:
     """Source lines, editorial notes and definitions of every resource, from the store.
 
     Returns ``{iri: {"source_lines": "2137-2204", "notes": [...], "definition": "..."}}``
-    (keys only where the store has a value). One SELECT; ``plan`` as in
+    (keys only where the store has a value), and for each plan ``{plan iri: {"plan_label":
+    "Umeå kommun: …"}}``. One SELECT; ``plan`` as in
     :func:`uvts.graph.project.read_typed_graph`.
     """
     query = f"""PREFIX uvts: <{ns.UVTS}>
@@ -199,6 +200,13 @@ SELECT DISTINCT ?s ?p ?o WHERE {{
             entry.setdefault("notes", set()).add(o)
         else:
             entry["definition"] = min(o, entry.get("definition", o))
+    try:  # plan names, so that a view over several plans names them rather than showing their ids
+        from uvts.graph.plans import list_plans
+
+        for pl in list_plans(store):
+            out.setdefault(pl["plan"], {})["plan_label"] = f"{pl['municipality_label']}: {pl['label']}"
+    except Exception:  # noqa: BLE001 - a store without plan metadata: ids are shown as before
+        pass
     for entry in out.values():
         if "lines" in entry:
             entry["source_lines"] = ", ".join(sorted(entry.pop("lines"), key=_line_key))
@@ -300,6 +308,13 @@ def _facets(G) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def _plan_label(extras: dict, plan: str) -> str:
+    """A plan's name (municipality: title) from :func:`read_extras`, or its id when unknown."""
+    from uvts.graph.plans import plan_graph
+
+    return extras.get(plan_graph(plan), {}).get("plan_label", plan)
+
+
 def _plans_in(G) -> set[str]:
     return {p for _, plans in G.nodes(data="plans") for p in (plans or ())}
 
@@ -380,7 +395,7 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
         ivs = P.sources(G, n, "other_link")
         add("Insatser", plural(len(ivs), "insats", "insatser"))
     if many_plans:
-        add("Plan", list(d.get("plans") or []))
+        add("Plan", [_plan_label(extras, p) for p in d.get("plans") or []])
     extra = extras.get(n, {})
     if extra.get("source_lines"):
         add("Källa", f"rad {extra['source_lines']} i planens text"
@@ -585,7 +600,7 @@ def _legend_types(nodes: list[dict]) -> list[dict]:
             for t in TYPE_ORDER if t in counts]
 
 
-def _filter_options(G, nodes: list[dict]) -> dict[str, list[dict]]:
+def _filter_options(G, nodes: list[dict], extras: dict | None = None) -> dict[str, list[dict]]:
     seen = {"levels": set(), "departments": set(), "risk_factors": set()}
     for n in nodes:
         for key in seen:
@@ -601,7 +616,8 @@ def _filter_options(G, nodes: list[dict]) -> dict[str, list[dict]]:
         counts: dict[str, int] = {}
         for _, lab in labels:
             counts[lab] = counts.get(lab, 0) + 1
-        out[key] = [{"value": iri, "label": lab if counts[lab] == 1 else f"{lab} ({P.plan_of(G, iri) or ns.slug_of(iri)})"}
+        out[key] = [{"value": iri, "label": lab if counts[lab] == 1 else
+                     f"{lab} ({_plan_label(extras or {}, P.plan_of(G, iri)) if P.plan_of(G, iri) else ns.slug_of(iri)})"}
                     for iri, lab in labels]
     return out
 
@@ -694,7 +710,7 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         "legend": {"types": _legend_types(nodes), "colours": colours, "relations": _legend_relations(edges)},
         "hidden_types": [t for t in DEFAULT_HIDDEN.get(kind, ()) if any(n["kind"] == t for n in nodes)],
         "method": method,
-        "filters": _filter_options(G, nodes),
+        "filters": _filter_options(G, nodes, extras),
         "relations": RELATION_LABELS, "relation_text": RELATION_TEXT,
         "options": options, "seed": seed,
     }
