@@ -630,6 +630,8 @@ def test_the_details_panel_opens_in_view_with_a_link_to_the_nodes_page(viewport,
         assert box["x"] >= 0 and box["y"] >= 0, box
         assert box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"], box
         assert box["height"] >= 100
+        # no hover tooltip left over the panel
+        assert page.locator("div.vis-tooltip").is_hidden()
         link = page.locator("#uvts-info-link")
         assert link.is_visible()
         assert link.get_attribute("href") == "/sida/psykisk-ohalsa"

@@ -575,6 +575,7 @@
     }
     infoBox.hidden = false;
     infoBox.scrollTop = 0;
+
     if (infoBox.scrollIntoView) { infoBox.scrollIntoView({ block: "nearest", inline: "nearest" }); }
     if (moveFocus) { infoTitle.focus(); }
   }
@@ -673,7 +674,23 @@
 
   /* --- events ------------------------------------------------------------------------------- */
 
+  /* The hover tooltip of the node just clicked or tapped would cover the details panel (on a
+     phone a tap is also a hover): no tooltip until the pointer has moved away from that spot. */
+  var tipBlockedAt = null;
+  function blockTooltip(p) {
+    var c = p && p.event && p.event.center;
+    tipBlockedAt = c ? { x: c.x, y: c.y } : { x: -1e9, y: -1e9 };
+    container.classList.add("uvts-no-tip");
+  }
+  container.addEventListener("pointermove", function (e) {
+    if (tipBlockedAt && Math.abs(e.clientX - tipBlockedAt.x) + Math.abs(e.clientY - tipBlockedAt.y) > 16) {
+      tipBlockedAt = null;
+      container.classList.remove("uvts-no-tip");
+    }
+  });
+
   network.on("click", function (p) {
+    if ((p.nodes && p.nodes.length) || (p.edges && p.edges.length)) { blockTooltip(p); }
     if (p.nodes && p.nodes.length) {
       setFocus(p.nodes[0], false);
     } else if (p.edges && p.edges.length) {
