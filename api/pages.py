@@ -564,14 +564,14 @@ def make_router(settings):
     @_html_errors
     async def views_index(request: Request):
         catalog = await _catalog(request)
-        from uvts.visualisations.views import view_names
+        from uvts.visualisations.views import VIEW_NOTES, view_names
 
         pq = _plan_query(catalog)
         groups: dict[str, list] = {"Översikt": [], "Riskfaktorer": [], "Förvaltningar": [], "Externa aktörer": []}
         for name, title in view_names(catalog.G):
             key = ("Riskfaktorer" if name.startswith("risk-factor-") else "Förvaltningar"
                    if name.startswith("department-") else "Externa aktörer" if name.startswith("actor-") else "Översikt")
-            groups[key].append({"href": f"/views/{name}{pq}", "title": title})
+            groups[key].append({"href": f"/views/{name}{pq}", "title": title, "note": VIEW_NOTES.get(name)})
         return _page(request, "views.html", catalog, "views", title="Nätverk",
                      groups=[(k, v) for k, v in groups.items() if v])
 
@@ -782,9 +782,25 @@ def _render_view(catalog: Catalog, name: str) -> str:
         elif name == "key-actors":
             results["actors"] = catalog.analysis("actors")
         index = "/views" + _plan_query(catalog)
-        return render_view(name, catalog.G, results=results or None, extras=extras, seed=0, index_href=index)
+        return render_view(name, catalog.G, results=results or None, extras=extras, seed=0, index_href=index,
+                           page_href=_node_page_href(catalog))
 
     return _memo(catalog, ("view", name), build)
+
+
+def _node_page_href(catalog: Catalog):
+    """``href(iri, node_type)``: the page of a node in a network view (its details panel links there)."""
+    by_type = {k.node_type: k for k in KINDS.values()}
+    pq = _plan_query(catalog)
+
+    def href(iri: str, node_type: str):
+        kind = by_type.get(node_type)
+        prefix = f"{ns.ID}{kind.segment}/" if kind else None
+        if prefix is None or not iri.startswith(prefix) or (kind.name, iri[len(prefix):]) not in catalog.index:
+            return None
+        return f"/{kind.page}/{iri[len(prefix):]}{pq}"
+
+    return href
 
 
 def _render_chart(catalog: Catalog, name: str, ext: str) -> bytes:

@@ -155,16 +155,25 @@ def test_overlap_view_draws_the_flagged_pairs_with_their_reasons(G, results):
         for reason in p["reasons"]:
             assert reason["description"] in texts
         assert e["info"]["rows"][0] == ["Poäng", f"{p['score']:.3f}".replace(".", ",")]
-    assert {(e["from"], e["to"]) for e in data["edges"] if e["rel"] == "forum_overlap"} == {(p["a"], p["b"]) for p in fpairs}
+    # forum pairs are drawn when they share at least two named members (one shared member says little)
+    shared2 = [p for p in fpairs if len(p["shared"]) >= 2]
+    assert 0 < len(shared2) < len(fpairs)
+    assert {(e["from"], e["to"]) for e in data["edges"] if e["rel"] == "forum_overlap"} == {(p["a"], p["b"]) for p in shared2}
+    assert f"{len(fpairs) - len(shared2)} forumpar med bara en gemensam medlem visas inte" in data["description"]
+    # plain Swedish: no technical terms outside the "how it is computed" fold
+    for text in [data["description"], data["size_measure"], data["edge_note"]] + [
+            str(r) for e in data["edges"] if "info" in e for r in e["info"]["rows"]]:
+        assert "Jaccard" not in text and "TF-IDF" not in text
+    assert "Jaccardindex" in " ".join(t for _, t in data["method"])
     # a node's size follows the number of flagged pairs it is in
     count = {}
-    for p in pairs + fpairs:
+    for p in pairs + shared2:
         for x in (p["a"], p["b"]):
             count[x] = count.get(x, 0) + 1
     flagged = [n for n in data["nodes"] if n["id"] in count]
     by_count = sorted(flagged, key=lambda n: count[n["id"]])
     assert [n["size"] for n in by_count] == sorted(n["size"] for n in flagged)
-    assert "flaggade par" in data["size_measure"]
+    assert "antal par" in data["size_measure"]
 
 
 def test_key_actor_view_sizes_by_betweenness_and_colours_by_community(G, results):
@@ -184,7 +193,11 @@ def test_key_actor_view_sizes_by_betweenness_and_colours_by_community(G, results
     if len(colour) > 1:
         assert len({next(iter(c)) for c in colour.values()}) == min(len(colour), len(V.COMMUNITY_COLOURS))
     assert len(data["legend"]["colours"]) == len(comms)
-    assert "betweenness" in data["size_measure"]
+    assert "brobyggare" in data["size_measure"]
+    for text in [data["description"], data["size_measure"], data["edge_note"]] + [
+            str(r[0]) for n in data["nodes"] for r in n["info"]["rows"]]:
+        assert "centralitet" not in text and "Louvain" not in text, text
+    assert "mellanhetscentralitet" in " ".join(t for _, t in data["method"])
 
 
 # --- every view: style, legend, sizes, tooltips, filters, layout ---------------------------------
@@ -221,7 +234,9 @@ def test_tooltips_carry_details_and_source_lines(G, extras):
     assert "Psykisk ohälsa" in rows["Riskfaktorer"]
     assert "Positiv effekt på psykisk hälsa." in rows["Mål"]
     assert "Kulturskolan är en del av Kultur" in rows["Anteckning"][0]
-    assert rows["IRI"] == ns.iri("intervention", "kultur-1")
+    # no IRI or id in what the user reads
+    assert "IRI" not in rows
+    assert not any("https://" in str(v) for v in rows.values())
 
 
 def test_filter_facets_of_an_intervention_are_its_levels_departments_and_risk_factors(G):
@@ -353,6 +368,9 @@ def test_index_links_every_view(written, G):
     text = "".join(page.text)
     for _, title in V.view_names(G):
         assert title in text
+    # each overview and each group says what it answers
+    for note in list(V.VIEW_NOTES.values()) + list(V.GROUP_NOTES.values()):
+        assert note in text
 
 
 def test_content_security_policy_allows_only_the_pages_own_scripts(written):
@@ -495,3 +513,144 @@ def test_layout_in_blocks_is_the_same_layout(monkeypatch):
     monkeypatch.setattr(V, "_LAYOUT_BLOCK_CELLS", 300 * 7)  # blocks of 7 rows
     assert V._layout(ids, links, seed=3) == whole
     assert len(set(whole.values())) == 300  # no two nodes on one spot
+
+
+# --- readable at first sight: defaults, importance, links by relation, Swedish only -----------------
+
+
+def test_whole_network_hides_places_budget_posts_and_other_links_until_asked_for(G, written):
+    data = V.view_data("network", G)
+    assert data["hidden_types"] == ["Place", "BudgetAllocation", "OtherLink"]
+    page = (written[0] / "network.html").read_text(encoding="utf-8")
+    for t in data["legend"]["types"]:
+        box = re.search(rf'<input type="checkbox" class="uvts-type" value="{t["type"]}"( checked)?>', page)
+        assert box is not None
+        assert (box.group(1) is None) == (t["type"] in data["hidden_types"]), t["type"]
+    # the other views show everything they hold
+    assert V.view_data("department-kultur", G)["hidden_types"] == []
+
+
+def test_labels_are_ranked_by_importance_and_risk_factors_and_departments_are_prominent(G):
+    data = V.view_data("network", G)
+    by_kind = {}
+    for n in data["nodes"]:
+        by_kind.setdefault(n["kind"], []).append(n)
+    lowest = {k: min(n["rank"] for n in ns_) for k, ns_ in by_kind.items()}
+    highest = {k: max(n["rank"] for n in ns_) for k, ns_ in by_kind.items()}
+    # every risk factor outranks every department, which outranks every intervention and actor
+    assert lowest["RiskFactor"] > highest["Department"] >= lowest["Department"] > highest["Intervention"]
+    assert lowest["Department"] > highest["ExternalActor"] > highest["BudgetAllocation"] - 1000
+    assert {n["labelPx"] for n in by_kind["RiskFactor"]} == {V.TYPE_IMPORTANCE["RiskFactor"][1]}
+    assert all(n["labelPx"] > V.TYPE_IMPORTANCE["Intervention"][1] for n in by_kind["Department"])
+    assert all(n["size"] >= V.TYPE_MIN_SIZE["RiskFactor"] for n in by_kind["RiskFactor"])
+    assert all(n["size"] >= V.TYPE_MIN_SIZE["Department"] for n in by_kind["Department"])
+
+
+def test_links_are_styled_by_relation_with_a_legend_that_does_not_rely_on_colour(G, results, written):
+    main = ("responsible_department", "involves", "prevention_level", "member_of")
+    styles = [V.RELATION_STYLE[r][:3] for r in main]
+    assert len({s[0] for s in styles}) == 4 and len({(str(s[1]), s[2]) for s in styles}) == 4  # colour AND dash/width
+    data = V.view_data("network", G)
+    for e in data["edges"]:
+        colour, dashes, width, _ = V.RELATION_STYLE[e["rel"]]
+        assert e["color"]["color"] == colour and e["width"] == width
+        assert e.get("dashes", None) == (dashes or None) if dashes else "dashes" not in e
+    legend = {r["rel"]: r for r in data["legend"]["relations"]}
+    assert set(legend) == {e["rel"] for e in data["edges"]}
+    assert {legend[r]["label"] for r in main} == {V.RELATION_LABELS[r] for r in main}
+    page = (written[0] / "network.html").read_text(encoding="utf-8")
+    block = page[page.index('id="uvts-legend-relations"'):]
+    block = block[:block.index("</ul>")]
+    for r in main:
+        item = block[block.index(f'data-rel="{r}"'):]
+        item = item[:item.index("</li>")]
+        assert V.RELATION_STYLE[r][0] in item and V.RELATION_LABELS[r] in item
+        if V.RELATION_STYLE[r][1]:
+            assert "stroke-dasharray" in item and "(streckad)" in item
+
+
+ENGLISH_OR_INTERNAL = re.compile(
+    r"https?://|\bIRI\b|\bid\b|\bJSON\b|Jaccard|TF-IDF|betweenness|eigenvector|centrality|\bdegree\b|community"
+    r"|centralitet|Louvain|\bnull\b|undefined|\b1 (insatser|noder|kopplingar|träffar|rader|aktörer|par)\b")
+
+
+def _user_texts(data):
+    """Every text of a view a user reads, except the names that come from the plan itself."""
+    out = [data["title"], data["description"], data["size_measure"], data["edge_note"] or ""]
+    out += [t["label"] for t in data["legend"]["types"]] + [r["label"] for r in data["legend"]["relations"]]
+    out += [c["label"] for c in data["legend"]["colours"]]
+    for item in data["nodes"] + data["edges"]:
+        info = item.get("info")
+        if info:
+            out.append(info["head"])
+            for field, value in info["rows"]:
+                out.append(field)
+                if field not in ("Titel", "Beskrivning", "Mål", "Uppföljning", "Syfte", "Anteckning", "Definition",
+                                 "När", "Målgrupp") and not isinstance(value, list):
+                    out.append(value)
+    out += list(data["relations"].values()) + [t for pair in data["relation_text"].values() for t in pair]
+    return out
+
+
+def test_views_speak_swedish_only_with_no_ids_or_technical_terms(G, results, extras):
+    for name, _ in V.view_names(G):
+        data = V.view_data(name, G, results=results, extras=extras)
+        for text in _user_texts(data):
+            assert not ENGLISH_OR_INTERNAL.search(str(text)), (name, text)
+        # the one place for technical terms is the "Så räknas det" fold
+        for heading, _ in data["method"]:
+            assert not ENGLISH_OR_INTERNAL.search(heading)
+    assert V.plural(1, "insats", "insatser") == "1 insats" and V.plural(2, "insats", "insatser") == "2 insatser"
+
+
+def test_the_details_link_to_the_nodes_page_when_there_is_one(G):
+    href = lambda iri, typ: f"/sida/{typ}/{ns.slug_of(iri)}" if typ == "RiskFactor" else None  # noqa: E731
+    data = V.view_data("risk-factor-psykisk-ohalsa", G, page_href=href)
+    rf = next(n for n in data["nodes"] if n["kind"] == "RiskFactor")
+    assert rf["href"] == "/sida/RiskFactor/psykisk-ohalsa"
+    assert all(n["href"] is None for n in data["nodes"] if n["kind"] != "RiskFactor")
+    assert all(n["href"] is None for n in V.view_data("risk-factor-psykisk-ohalsa", G)["nodes"])
+
+
+def test_the_web_service_links_each_node_to_its_page(tmp_path):
+    """Served by the web service, a view's details panel links a node to the page that exists for it."""
+    from fastapi.testclient import TestClient
+
+    from uvts.api.app import create_app
+    from uvts.api.settings import Settings
+
+    settings = Settings(store_path=tmp_path / "store", query_workers=1, query_timeout=5)
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/views/risk-factor-psykisk-ohalsa").text
+        block = page[page.index('id="uvts-data">') + len('id="uvts-data">'):]
+        data = json.loads(block[:block.index("</script>")])
+        hrefs = {n["id"]: n["href"] for n in data["nodes"]}
+        assert hrefs[ns.iri("risk-factor", "psykisk-ohalsa")] == "/riskfaktorer/psykisk-ohalsa"
+        assert hrefs[ns.iri("department", "fritid")] == "/forvaltningar/fritid"
+        linked = [h for h in hrefs.values() if h]
+        assert len(linked) == len(hrefs)  # every node kind in this view has a page
+        for h in linked[:40]:
+            assert client.get(h).status_code == 200, h
+        index = client.get("/views").text
+        assert all(note in index for note in V.VIEW_NOTES.values())
+
+
+def test_several_plans_are_named_not_shown_by_id(tmp_path):
+    from uvts.graph.store import open_store
+    from uvts.graph.synth import write_plans
+
+    store, _ = open_store(write_plans(tmp_path / "synth", 2, seed=0), kind="memory")
+    G = read_typed_graph(store)
+    extras = V.read_extras(store)
+    plan_ids = sorted(V._plans_in(G))
+    assert len(plan_ids) == 2
+    data = V.view_data("network", G, extras=extras)
+    seen = set()
+    for n in data["nodes"]:
+        rows = dict(n["info"]["rows"])
+        for value in rows.get("Plan", []):
+            assert value not in plan_ids and ": " in value, value
+            seen.add(value)
+    assert len(seen) == 2
+    labels = [o["label"] for key in data["filters"] for o in data["filters"][key]]
+    assert not any(pid in label for pid in plan_ids for label in labels)

@@ -102,8 +102,8 @@ def render_view_page(data: dict, index_href: str | None = "index.html") -> str:
     vis_js, vis_css = vis_assets()
     view_js, view_css, _ = own_assets()
     status_js = _safe_inline((TEMPLATES / "view_status.js").read_text(encoding="utf-8"), "script")  # follow-up hook
-    page_data = {k: data[k] for k in ("name", "title", "kind", "nodes", "edges", "relations", "options", "seed",
-                                      "legend")}
+    page_data = {k: data[k] for k in ("name", "title", "kind", "nodes", "edges", "relations", "relation_text",
+                                      "options", "seed", "legend", "hidden_types", "focus")}
     return _env().get_template("view.html").render(
         view=data,
         index_href=index_href,
@@ -115,10 +115,10 @@ def render_view_page(data: dict, index_href: str | None = "index.html") -> str:
 
 
 def render_index_page(groups: dict[str, list[dict]], charts: list[tuple[str, str]], plans: list[str],
-                      counts: dict) -> str:
+                      counts: dict, notes: dict | None = None) -> str:
     from markupsafe import Markup
 
     _, _, index_css = own_assets()
     return _env().get_template("index.html").render(
-        groups=groups, charts=charts, plans=plans, counts=counts,
+        groups=groups, charts=charts, plans=plans, counts=counts, notes=notes or {},
         csp=csp(), index_css=Markup(index_css))

@@ -46,7 +46,8 @@ from uvts.graph.project import TYPE_LABELS, nodes_of_type
 
 __all__ = [
     "view_names", "view_data", "render_view", "render_index", "write_views", "read_extras",
-    "TYPE_STYLE", "RELATION_LABELS", "COMMUNITY_COLOURS", "CORE_TYPES", "VIEW_KINDS",
+    "TYPE_STYLE", "RELATION_LABELS", "RELATION_STYLE", "TYPE_IMPORTANCE", "DEFAULT_HIDDEN", "COMMUNITY_COLOURS",
+    "CORE_TYPES", "VIEW_KINDS", "VIEW_NOTES", "GROUP_NOTES", "plural",
 ]
 
 # node type -> (colour, vis-network shape, dashed border); the legend is drawn from this table
@@ -81,6 +82,60 @@ RELATION_LABELS = {
     "forum_overlap": "delar medlemmar med",
     "collaboration": "samverkar med",
 }
+RELATION_LABELS["involves"] = "medverkande part"
+
+# relation -> (text in the row of the link's start, text in the row of its end): the table
+# alternative lists each node's links as "text: other node"
+RELATION_TEXT = {
+    "addresses": ("riskfaktor", "arbetar mot den"),
+    "prevention_level": ("preventionsnivå", "insats på nivån"),
+    "responsible_department": ("ansvarig förvaltning", "ansvarig för"),
+    "involves": ("medverkande part", "medverkar i"),
+    "location": ("plats", "plats för"),
+    "same_activity_as": ("samma aktivitet som", "samma aktivitet som"),
+    "other_link": ("annan koppling", "annan koppling från"),
+    "base_mission": ("grunduppdrag", "grunduppdrag för"),
+    "budget_allocation": ("budgetpost", "budgetpost för"),
+    "funds": ("finansierar", "finansieras av"),
+    "member_of": ("medlem i", "har medlemmen"),
+    "overlap": ("kan överlappa", "kan överlappa"),
+    "forum_overlap": ("delar medlemmar med", "delar medlemmar med"),
+    "collaboration": ("samverkar med", "samverkar med"),
+}
+
+# relation -> (colour, dash pattern or None, width, arrow): the links' look and the link legend.
+# Colour is never alone: each main relation also has its own dash pattern and width.
+RELATION_STYLE = {
+    "responsible_department": ("#2f6b2a", None, 2.2, True),
+    "involves": ("#7b4f9d", [8, 4], 1.6, True),
+    "prevention_level": ("#b35c00", [2, 4], 1.4, True),
+    "member_of": ("#8a6d00", [12, 3, 2, 3], 1.6, True),
+    "addresses": ("#b8393b", None, 1.2, True),
+    "base_mission": ("#5b7fa6", [4, 3], 1.2, True),
+    "location": ("#8a6a55", [1, 3], 1.0, True),
+    "budget_allocation": ("#8e8a87", [1, 3], 1.0, True),
+    "funds": ("#8e8a87", [1, 3], 1.0, True),
+    "other_link": ("#c06c78", [1, 3], 1.0, True),
+    "same_activity_as": ("#1f4e79", [6, 2, 1, 2], 2.0, False),
+    "overlap": ("#c0392b", None, 2.0, False),
+    "forum_overlap": ("#8a6d00", None, 2.0, False),
+    "collaboration": ("#6b7785", None, 1.0, False),
+}
+RELATION_ORDER = tuple(RELATION_STYLE)
+
+# label importance by node type: a larger number is drawn larger and kept first when labels
+# would overlap (see view.js); (importance, label size in screen pixels)
+TYPE_IMPORTANCE = {
+    "RiskFactor": (5, 17), "Department": (4, 16), "PreventionLevel": (4, 15), "CollaborationForum": (3, 14),
+    "ExternalActor": (3, 14), "Intervention": (2, 13), "BaseMission": (1, 12), "Place": (1, 12),
+    "BudgetAllocation": (0, 12), "OtherLink": (0, 12),
+}
+
+# the smallest node size of the types a strategist looks for first (size otherwise follows the measure)
+TYPE_MIN_SIZE = {"RiskFactor": 24.0, "Department": 20.0, "PreventionLevel": 20.0}
+
+# node types hidden until asked for (type filter unchecked) in the whole-network view
+DEFAULT_HIDDEN = {"network": ("Place", "BudgetAllocation", "OtherLink")}
 
 # colours of the key-actor view's communities (Tableau 20, strong colours first)
 COMMUNITY_COLOURS = (
@@ -119,7 +174,8 @@ def read_extras(store, plan: str | None = None) -> dict[str, dict]:
     """Source lines, editorial notes and definitions of every resource, from the store.
 
     Returns ``{iri: {"source_lines": "2137-2204", "notes": [...], "definition": "..."}}``
-    (keys only where the store has a value). One SELECT; ``plan`` as in
+    (keys only where the store has a value), and for each plan ``{plan iri: {"plan_label":
+    "Umeå kommun: …"}}``. One SELECT; ``plan`` as in
     :func:`uvts.graph.project.read_typed_graph`.
     """
     query = f"""PREFIX uvts: <{ns.UVTS}>
@@ -144,6 +200,13 @@ SELECT DISTINCT ?s ?p ?o WHERE {{
             entry.setdefault("notes", set()).add(o)
         else:
             entry["definition"] = min(o, entry.get("definition", o))
+    try:  # plan names, so that a view over several plans names them rather than showing their ids
+        from uvts.graph.plans import list_plans
+
+        for pl in list_plans(store):
+            out.setdefault(pl["plan"], {})["plan_label"] = f"{pl['municipality_label']}: {pl['label']}"
+    except Exception:  # noqa: BLE001 - a store without plan metadata: ids are shown as before
+        pass
     for entry in out.values():
         if "lines" in entry:
             entry["source_lines"] = ", ".join(sorted(entry.pop("lines"), key=_line_key))
@@ -184,6 +247,11 @@ def _sek(value) -> str:
 
 def _number(value: float) -> str:
     return f"{value:.3f}".replace(".", ",")
+
+
+def plural(count: int, one: str, many: str) -> str:
+    """``"1 insats"`` / ``"3 insatser"``: the count with the right Swedish form."""
+    return f"{count} {one if count == 1 else many}"
 
 
 _FACETS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -238,6 +306,13 @@ def _facets(G) -> dict[str, dict[str, list[str]]]:
     if getattr(G, "frozen", False):
         _FACETS[G] = out
     return out
+
+
+def _plan_label(extras: dict, plan: str) -> str:
+    """A plan's name (municipality: title) from :func:`read_extras`, or its id when unknown."""
+    from uvts.graph.plans import plan_graph
+
+    return extras.get(plan_graph(plan), {}).get("plan_label", plan)
 
 
 def _plans_in(G) -> set[str]:
@@ -307,22 +382,22 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
     elif typ == "RiskFactor":
         add("Definition", extras.get(n, {}).get("definition"))
         ivs = [i for i in P.sources(G, n, "addresses") if G.nodes[i]["type"] == "Intervention"]
-        add("Insatser", f"{len(ivs)} insatser arbetar mot riskfaktorn")
+        add("Insatser", plural(len(ivs), "insats arbetar", "insatser arbetar") + " mot riskfaktorn")
     elif typ == "PreventionLevel":
         ivs = P.sources(G, n, "prevention_level")
-        add("Insatser", f"{len(ivs)} insatser på nivån")
+        add("Insatser", plural(len(ivs), "insats", "insatser") + " på nivån")
     elif typ == "Department":
         if d.get("budget_addition") is not None:
             add("Budgettillskott (UVTS)", _sek(d["budget_addition"]))
         own = [i for i in P.sources(G, n, "responsible_department") if G.nodes[i]["type"] == "Intervention"]
         inv = [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"]
-        add("Ansvarig för", f"{len(own)} insatser")
-        add("Medverkar i", f"{len(inv)} andra förvaltningars insatser" if inv else None)
+        add("Ansvarig för", plural(len(own), "insats", "insatser"))
+        add("Medverkar i", plural(len(inv), "annan förvaltnings insats", "andra förvaltningars insatser") if inv else None)
         add("Forum", _sorted_labels(G, P.targets(G, n, "member_of")))
     elif typ == "ExternalActor":
         add("Kategori", CATEGORY_LABELS.get(d.get("category"), d.get("category")))
         inv = [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"]
-        add("Medverkar i", f"{len(inv)} insatser")
+        add("Medverkar i", plural(len(inv), "insats", "insatser"))
         add("Forum", _sorted_labels(G, P.targets(G, n, "member_of")))
     elif typ == "CollaborationForum":
         add("Fullständigt namn", d.get("acronym_expansion"))
@@ -330,7 +405,7 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
         add("Roll i arbetet", d.get("role"))
         add("Medlemmar", _sorted_labels(G, P.sources(G, n, "member_of")))
         inv = [i for i in P.sources(G, n, "involves") if G.nodes[i]["type"] == "Intervention"]
-        add("Insatser", f"{len(inv)} insatser involverar forumet" if inv else None)
+        add("Insatser", plural(len(inv), "insats involverar", "insatser involverar") + " forumet" if inv else None)
     elif typ == "Place":
         add("Slag", PLACE_KINDS.get(d.get("place_kind"), d.get("place_kind")))
         if d.get("priority_area"):
@@ -345,20 +420,33 @@ def _details(G, n, extras: dict, many_plans: bool) -> list[list]:
         add("Finansierar", _sorted_labels(G, P.targets(G, n, "funds")))
     elif typ == "OtherLink":
         ivs = P.sources(G, n, "other_link")
-        add("Insatser", f"{len(ivs)} insatser")
+        add("Insatser", plural(len(ivs), "insats", "insatser"))
     if many_plans:
-        add("Plan", list(d.get("plans") or []))
+        add("Plan", [_plan_label(extras, p) for p in d.get("plans") or []])
     extra = extras.get(n, {})
     if extra.get("source_lines"):
         add("Källa", f"rad {extra['source_lines']} i planens text"
             if "-" not in extra["source_lines"] and "," not in extra["source_lines"]
             else f"rader {extra['source_lines']} i planens text")
     add("Anteckning", list(extra.get("notes") or []))
-    add("IRI", n)
     return rows
 
 
 # --- the views ------------------------------------------------------------------------------------
+
+
+# one line under a view's link on the index pages: what the view answers
+VIEW_NOTES = {
+    "network": "Hela planen på en bild: riskfaktorer, förvaltningar, insatser, nivåer, parter och forum.",
+    "forums": "Vilka förvaltningar och aktörer som sitter i vilka forum.",
+    "overlap": "Insatser som liknar varandra och forum med flera gemensamma medlemmar.",
+    "key-actors": "Vilka aktörer som binder ihop samverkan, och vilka grupper som samverkar mest.",
+}
+GROUP_NOTES = {
+    "Riskfaktorer": "Vem arbetar mot riskfaktorn, på vilken nivå och med vilka parter.",
+    "Förvaltningar": "Förvaltningens insatser, parter, riskfaktorer, forum och budget.",
+    "Externa aktörer": "Aktörens insatser och forum, och vilka förvaltningar den arbetar med.",
+}
 
 
 def view_names(G) -> list[tuple[str, str]]:
@@ -372,7 +460,7 @@ def view_names(G) -> list[tuple[str, str]]:
         out.append((f"actor-{ns.slug_of(a)}", f"Extern aktör: {_label(G, a)}"))
     out.append(("forums", "Samverkansforum och deras medlemmar"))
     out.append(("overlap", "Överlapp: insatser och forum som liknar varandra"))
-    out.append(("key-actors", "Nyckelaktörer: centralitet och grupper"))
+    out.append(("key-actors", "Nyckelaktörer: brobyggare och grupper"))
     return out
 
 
@@ -510,11 +598,30 @@ def _darker(hex_colour: str, factor: float = 0.7) -> str:
 def _edge(k: int, u: str, v: str, rel: str, **extra) -> dict:
     from pyvis.edge import Edge
 
-    directed = rel not in ("same_activity_as", "overlap", "forum_overlap", "collaboration")
-    options = {"id": f"e{k}", "rel": rel, **extra}
+    colour, dashes, width, directed = RELATION_STYLE.get(rel, ("#9aa5b1", None, 1.0, True))
+    options = {"id": f"e{k}", "rel": rel,
+               "color": {"color": colour, "highlight": "#111111", "hover": "#111111", "opacity": 0.85},
+               "width": width, **extra}
+    if dashes and "dashes" not in extra:
+        options["dashes"] = dashes
     if not directed:
         options["arrows"] = {"to": {"enabled": False}}
     return Edge(u, v, directed, **options).options
+
+
+def _legend_relations(edges: list[dict]) -> list[dict]:
+    """The link legend: one entry per relation drawn in the view, with its colour, dashes and width."""
+    counts: dict[str, int] = {}
+    for e in edges:
+        counts[e["rel"]] = counts.get(e["rel"], 0) + 1
+    out = []
+    for rel in RELATION_ORDER:
+        if rel in counts:
+            colour, dashes, width, directed = RELATION_STYLE[rel]
+            out.append({"rel": rel, "label": RELATION_LABELS[rel], "colour": colour, "width": width,
+                        "dasharray": " ".join(str(x) for x in dashes) if dashes else "", "arrow": directed,
+                        "count": counts[rel]})
+    return out
 
 
 def _legend_types(nodes: list[dict]) -> list[dict]:
@@ -526,7 +633,7 @@ def _legend_types(nodes: list[dict]) -> list[dict]:
             for t in TYPE_ORDER if t in counts]
 
 
-def _filter_options(G, nodes: list[dict]) -> dict[str, list[dict]]:
+def _filter_options(G, nodes: list[dict], extras: dict | None = None) -> dict[str, list[dict]]:
     seen = {"levels": set(), "departments": set(), "risk_factors": set()}
     for n in nodes:
         for key in seen:
@@ -542,12 +649,14 @@ def _filter_options(G, nodes: list[dict]) -> dict[str, list[dict]]:
         counts: dict[str, int] = {}
         for _, lab in labels:
             counts[lab] = counts.get(lab, 0) + 1
-        out[key] = [{"value": iri, "label": lab if counts[lab] == 1 else f"{lab} ({P.plan_of(G, iri) or ns.slug_of(iri)})"}
+        out[key] = [{"value": iri, "label": lab if counts[lab] == 1 else
+                     f"{lab} ({_plan_label(extras or {}, P.plan_of(G, iri)) if P.plan_of(G, iri) else ns.slug_of(iri)})"}
                     for iri, lab in labels]
     return out
 
 
-def view_data(name: str, G, results: dict | None = None, extras: dict | None = None, seed: int = 0) -> dict:
+def view_data(name: str, G, results: dict | None = None, extras: dict | None = None, seed: int = 0,
+              page_href=None) -> dict:
     """The data of one view: what :func:`render_view` draws, as plain JSON-ready data.
 
     ``results`` are the analyses' results (:func:`uvts.graph.analyses.run_all`); the overlap
@@ -555,10 +664,22 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
     :func:`read_extras`. ``seed`` fixes the layout (vis-network's ``randomSeed``) and the
     communities of the key-actor view. Raises :class:`KeyError` for an unknown view.
 
+    ``page_href(iri, node_type)`` gives the address of a node's own page (or ``None``); the
+    details panel links to it. Without it (standalone files) there is no such link.
+
     Returns ``{"name", "title", "description", "size_measure", "edge_note", "nodes",
-    "edges", "legend", "filters", "options", "seed"}``: ``nodes`` and ``edges`` are
-    vis-network items made by pyvis (each node also carries ``kind``, ``name``, ``core``,
-    ``facets`` and ``info``, the tooltip's rows), ``options`` vis-network's options.
+    "edges", "legend", "hidden_types", "method", "filters", "options", "seed"}``.
+
+    ``nodes`` and ``edges`` are vis-network items made by pyvis. Each node also carries
+    ``kind`` (its type), ``name`` (whole label), ``core``, ``facets`` (what the filters
+    test), ``rank`` and ``labelPx`` (label importance and size on screen), ``href`` (its page
+    or ``None``) and ``info``; each edge ``rel`` (its relation) and, when it has more to say
+    than its two ends, ``info``. ``info`` is the tooltip and details panel:
+    ``{"head": type, "name": name, "rows": [[Swedish field, text or list of texts], …]}`` —
+    to show something more on a node or link, add a row. ``legend`` has ``types``,
+    ``relations`` (colour, dash pattern and width of each relation drawn) and ``colours``
+    (groups); ``hidden_types`` are the types unchecked at first; ``method`` ``[[heading,
+    text], …]`` the "how it is computed" fold; ``options`` vis-network's options.
     """
     extras = extras or {}
     kind, focus = _resolve(G, name)
@@ -566,12 +687,13 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
     many_plans = len(_plans_in(G)) > 1
     facets = _facets(G)
     colours: list[dict] = []
+    method: list[list[str]] = []
     edge_note = None
     if kind == "overlap":
-        nodes, edges, description, size_measure, edge_note = _overlap(G, _result(results, "overlap", G, seed), extras,
-                                                                      many_plans, facets)
+        nodes, edges, description, size_measure, edge_note, method = _overlap(
+            G, _result(results, "overlap", G, seed), extras, many_plans, facets)
     elif kind == "key-actors":
-        nodes, edges, description, size_measure, edge_note, colours = _key_actors(
+        nodes, edges, description, size_measure, edge_note, colours, method = _key_actors(
             G, _result(results, "actors", G, seed), extras, many_plans, facets)
     else:
         selected = _select(G, kind, focus)
@@ -591,8 +713,15 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         description = _description(G, kind, focus)
         if focus is not None and selected == {focus}:
             description += " Planen kopplar den inte till någon insats eller något forum."
-        edge_note = "Linjer: planens kopplingar (håll muspekaren över en linje för att se vilken)."
-    positions = _layout([n["id"] for n in nodes], [(e["from"], e["to"]) for e in edges], seed=seed)
+        edge_note = "Linjer: planens kopplingar, med färg och streck efter slag (se ovan); peka på en linje för detaljer."
+    _importance(nodes, edges, min_sizes=kind not in ("overlap", "key-actors"))
+    for n in nodes:
+        if n["id"] == focus:  # the node the view is about: a thick dark border
+            n["borderWidth"] = 4
+            n["color"] = {**n["color"], "border": "#1f2933"}
+    for n in nodes:
+        n["href"] = page_href(n["id"], n["kind"]) if page_href is not None else None
+    positions = _layout_with_hidden(nodes, edges, DEFAULT_HIDDEN.get(kind, ()), seed)
     for n in nodes:
         n["x"], n["y"] = positions[n["id"]]
     from pyvis.network import Network
@@ -613,17 +742,37 @@ def view_data(name: str, G, results: dict | None = None, extras: dict | None = N
         "name": name, "title": title, "kind": kind, "focus": focus, "description": description,
         "size_measure": size_measure, "edge_note": edge_note,
         "nodes": nodes, "edges": edges,
-        "legend": {"types": _legend_types(nodes), "colours": colours},
-        "filters": _filter_options(G, nodes),
-        "relations": RELATION_LABELS,
+        "legend": {"types": _legend_types(nodes), "colours": colours, "relations": _legend_relations(edges)},
+        "hidden_types": [t for t in DEFAULT_HIDDEN.get(kind, ()) if any(n["kind"] == t for n in nodes)],
+        "method": method,
+        "filters": _filter_options(G, nodes, extras),
+        "relations": RELATION_LABELS, "relation_text": RELATION_TEXT,
         "options": options, "seed": seed,
     }
 
 
+def _importance(nodes: list[dict], edges: list[dict], min_sizes: bool = True) -> None:
+    """Give each node ``rank`` (type importance, then links in the view) and ``labelPx``
+    (label size on screen): view.js shows the labels of the highest ranks first and hides a
+    label that would overlap one already shown. With ``min_sizes`` (views whose size is the
+    number of links, not an analysis's measure) risk factors, departments and levels are
+    never smaller than :data:`TYPE_MIN_SIZE`."""
+    degree: dict[str, int] = {}
+    for e in edges:
+        degree[e["from"]] = degree.get(e["from"], 0) + 1
+        degree[e["to"]] = degree.get(e["to"], 0) + 1
+    for n in nodes:
+        level, px = TYPE_IMPORTANCE.get(n["kind"], (0, 12))
+        n["rank"] = level * 1000 + min(degree.get(n["id"], 0), 999)
+        n["labelPx"] = px
+        if min_sizes and n["kind"] in TYPE_MIN_SIZE:
+            n["size"] = max(n["size"], TYPE_MIN_SIZE[n["kind"]])
+
+
 def _description(G, kind: str, focus: str | None) -> str:
     if kind == "network":
-        return ("Alla insatser, riskfaktorer, preventionsnivåer, förvaltningar, externa aktörer, samverkansforum, "
-                "platser, budgetposter och andra kopplingar i grafen, med planens kopplingar mellan dem.")
+        return ("Hela planen: riskfaktorer, förvaltningar och insatser, med preventionsnivåer, externa aktörer och "
+                "samverkansforum. Platser, budgetposter och andra kopplingar är dolda tills du kryssar i dem under Typ.")
     if kind == "forums":
         return "Samverkansforumen och de förvaltningar och externa aktörer som planen namnger som medlemmar."
     label = _label(G, focus)
@@ -642,8 +791,12 @@ def _overlap(G, res: dict, extras, many_plans, facets):
 
     pairs = find_table(res, "intervention_pairs")
     fpairs = find_table(res, "forum_pairs")
+    # a forum pair is drawn only when the forums share at least two named members: one shared
+    # member (often Grundskolan) says little, and 38 such pairs made the forum half a web of lines
+    forum_rows = [p for p in fpairs["rows"] if len(p.get("shared") or ()) >= MIN_SHARED_MEMBERS]
+    left_out = len(fpairs["rows"]) - len(forum_rows)
     count: dict[str, int] = {}
-    for p in pairs["rows"] + fpairs["rows"]:
+    for p in pairs["rows"] + forum_rows:
         for x in (p["a"], p["b"]):
             count[x] = count.get(x, 0) + 1
     members = {x for x in count if x in G}
@@ -659,28 +812,36 @@ def _overlap(G, res: dict, extras, many_plans, facets):
         rows = [["Poäng", _number(p["score"])]] + [[pairs["reason_labels"].get(r["kind"], r["kind"]).capitalize(),
                                                      r["description"]] for r in p["reasons"]]
         edges.append(_edge(len(edges), p["a"], p["b"], "overlap", width=round(1 + 7 * p["score"], 2),
-                           color={"color": "#d62728", "highlight": "#7f0000", "hover": "#7f0000"},
                            info={"head": "Insatser som kan överlappa",
                                  "name": f"{_label(G, p['a'])} – {_label(G, p['b'])}", "rows": rows}))
-    for p in fpairs["rows"]:
+    for p in forum_rows:
         if p["a"] not in G or p["b"] not in G:
             continue
-        rows = [["Jaccardindex", _number(p["score"])], ["Beskrivning", p["description"]],
+        rows = [["Andel gemensamma medlemmar", f"{round(100 * p['score'])} %"], ["Beskrivning", p["description"]],
                 ["Gemensamma medlemmar", _sorted_labels(G, p["shared"])]]
-        edges.append(_edge(len(edges), p["a"], p["b"], "forum_overlap", width=round(1 + 7 * p["score"], 2),
-                           dashes=True, color={"color": "#b8860b", "highlight": "#5c4300", "hover": "#5c4300"},
+        edges.append(_edge(len(edges), p["a"], p["b"], "forum_overlap", width=round(1 + 3 * p["score"], 2),
                            info={"head": "Forum med överlappande medlemmar",
                                  "name": f"{_label(G, p['a'])} – {_label(G, p['b'])}", "rows": rows}))
     for i in sorted(members):
         if G.nodes[i]["type"] == "Intervention":
             for d in P.responsible(G, i):
                 edges.append(_edge(len(edges), i, d, "responsible_department"))
-    description = (res["explanation"] + " " + pairs["explanation"] + " " + fpairs["explanation"]).strip()
-    size_measure = "Storlek: antal flaggade par som noden ingår i."
-    edge_note = ("Röda linjer: insatser som kan överlappa, tjockare ju högre poäng; streckade gula linjer: forum med "
-                 "gemensamma medlemmar, tjockare ju större Jaccardindex; grå pilar: ansvarig förvaltning. "
-                 "Håll muspekaren över en linje för att se skälen.")
-    return nodes, edges, description, size_measure, edge_note
+    description = ("Insatser i olika förvaltningar som liknar varandra och kan behöva samordnas, och forum som "
+                   "har flera medlemmar gemensamt. Likheten bygger på riskfaktorer, nivåer, platser, målgrupp, "
+                   "parter och ordval i titel och beskrivning.")
+    if left_out:
+        description += (f" {plural(left_out, 'forumpar', 'forumpar')} med bara en gemensam medlem visas inte.")
+    size_measure = "Storlek: antal par som noden ingår i."
+    edge_note = ("Röd heldragen linje: insatser som kan överlappa, tjockare ju mer lika. Gul heldragen linje: forum "
+                 "med minst två gemensamma medlemmar, tjockare ju större andel av medlemmarna de delar. Grön linje: "
+                 "ansvarig förvaltning. Peka på eller välj en linje för att se skälen.")
+    method = [["Så räknas likheten mellan insatser", pairs["explanation"]],
+              ["Så jämförs forum", fpairs["explanation"] + f" I kartan visas bara par med minst "
+                                                           f"{MIN_SHARED_MEMBERS} gemensamma medlemmar."]]
+    return nodes, edges, description, size_measure, edge_note, method
+
+
+MIN_SHARED_MEMBERS = 2
 
 
 def _key_actors(G, res: dict, extras, many_plans, facets):
@@ -698,9 +859,8 @@ def _key_actors(G, res: dict, extras, many_plans, facets):
     for a in order:
         c = cent.get(a, {})
         k = member.get(a)
-        rows = [["Mellanhetscentralitet", _number(c.get("betweenness", 0.0))],
-                ["Gradcentralitet", _number(c.get("degree", 0.0))],
-                ["Egenvektorcentralitet", _number(c.get("eigenvector", 0.0))],
+        rows = [["Brobyggare (mått)", _number(c.get("betweenness", 0.0))],
+                ["Andel aktörer den samverkar med", f"{round(100 * c.get('degree', 0.0))} %"],
                 ["Grupp", str(k + 1) if k is not None else "–"]]
         nodes.append(_node(G, a, extras, many_plans, facets, _size(c.get("betweenness", 0.0), top),
                            colour=COMMUNITY_COLOURS[k % len(COMMUNITY_COLOURS)] if k is not None else "#cccccc",
@@ -709,7 +869,7 @@ def _key_actors(G, res: dict, extras, many_plans, facets):
     for u, v, data in sorted(C.edges(data=True), key=lambda e: (min(e[0], e[1]), max(e[0], e[1]))):
         a, b = sorted((u, v))
         w = data.get("weight", 1)
-        rows = [["Vikt", str(w)], ["Gemensamma insatser", _sorted_labels(G, data.get("interventions", []))],
+        rows = [["Gemensamma insatser och forum", str(w)], ["Gemensamma insatser", _sorted_labels(G, data.get("interventions", []))],
                 ["Gemensamma forum", _sorted_labels(G, data.get("forums", []))]]
         edges.append(_edge(len(edges), a, b, "collaboration", width=round(min(1 + math.log2(w) * 1.5, 8), 2),
                            info={"head": "Samverkan", "name": f"{_label(G, a)} – {_label(G, b)}",
@@ -720,14 +880,20 @@ def _key_actors(G, res: dict, extras, many_plans, facets):
         names = _sorted_labels(G, c["members"])
         colours.append({"colour": COMMUNITY_COLOURS[k % len(COMMUNITY_COLOURS)],
                         "border": _darker(COMMUNITY_COLOURS[k % len(COMMUNITY_COLOURS)]),
-                        "label": f"Grupp {k + 1} ({c['size']} aktörer)" + (f": {', '.join(names[:3])}"
+                        "label": f"Grupp {k + 1} ({plural(c['size'], 'aktör', 'aktörer')})" + (f": {', '.join(names[:3])}"
                                                                           + (" …" if len(names) > 3 else "")
                                                                           if names else "")})
-    description = res["explanation"] + " " + find_table(res, "centrality")["explanation"]
-    size_measure = "Storlek: mellanhetscentralitet (betweenness); ytan växer med värdet. Färg: grupp (Louvain)."
+    description = ("Vilka förvaltningar och externa aktörer som binder ihop samverkan: två aktörer är länkade när "
+                   "de arbetar i samma insats eller sitter i samma forum. De största noderna är brobyggare, som "
+                   "ofta ligger på vägen mellan andra aktörer; färgen visar grupper som samverkar mest inbördes.")
+    size_measure = "Storlek: hur mycket aktören är brobyggare; ytan växer med värdet. Färg: grupp."
+    method = [["Så räknas det", res["explanation"] + " " + find_table(res, "centrality")["explanation"]
+               + " Grupperna hittas med Louvainmetoden."],
+              ["Ordlista", "Brobyggare = mellanhetscentralitet (betweenness). Andel aktörer den samverkar med = "
+                           "gradcentralitet. Grupp = gemenskap (community) enligt Louvain."]]
     edge_note = ("Linjer: två aktörer deltar i samma insats eller är medlemmar i samma forum; tjockare ju fler "
                  "gemensamma insatser och forum.")
-    return nodes, edges, description, size_measure, edge_note, colours
+    return nodes, edges, description, size_measure, edge_note, colours, method
 
 
 # --- layout, physics and options ------------------------------------------------------------------
@@ -804,6 +970,29 @@ def _layout(ids: list[str], links: list[tuple[str, str]], seed: int = 0,
     return {node: (round(float(pos[k_][0]), 1), round(float(pos[k_][1]), 1)) for node, k_ in index.items()}
 
 
+def _layout_with_hidden(nodes: list[dict], edges: list[dict], hidden_types, seed: int) -> dict:
+    """The start layout of the nodes shown at first; a node of a type hidden at first is put
+    beside the nodes it links to (so it does not leave a hole in the picture it is not part of)."""
+    hidden = {n["id"] for n in nodes if n["kind"] in set(hidden_types)}
+    shown = [n["id"] for n in nodes if n["id"] not in hidden]
+    positions = _layout(shown, [(e["from"], e["to"]) for e in edges
+                                if e["from"] not in hidden and e["to"] not in hidden], seed=seed)
+    if not hidden:
+        return positions
+    near: dict[str, list] = {}
+    for e in edges:
+        for a, b in ((e["from"], e["to"]), (e["to"], e["from"])):
+            if a in hidden and b in positions:
+                near.setdefault(a, []).append(positions[b])
+    for k, node in enumerate(sorted(hidden)):
+        pts = near.get(node) or [(0.0, 0.0)]
+        angle = 2.399963 * k  # golden angle: neighbours of one node spread around it
+        x = sum(p[0] for p in pts) / len(pts) + 40 * math.cos(angle)
+        y = sum(p[1] for p in pts) / len(pts) + 40 * math.sin(angle)
+        positions[node] = (round(x, 1), round(y, 1))
+    return positions
+
+
 def _median_link(positions: dict, links) -> float:
     lengths = sorted(math.dist(positions[u], positions[v]) for u, v in links if u in positions and v in positions
                      and u != v)
@@ -856,17 +1045,18 @@ def _options(options: dict, n_nodes: int, n_edges: int, seed: int) -> dict:
 
 
 def render_view(name: str, G, results: dict | None = None, extras: dict | None = None, seed: int = 0,
-                index_href: str | None = "index.html") -> str:
+                index_href: str | None = "index.html", page_href=None) -> str:
     """The whole HTML page of one view (a string; write it as UTF-8).
 
     The page needs nothing but itself: vis-network is inlined from the installed pyvis
     package, the data is a JSON block, tooltips and lists are built with ``textContent``,
     and a Content-Security-Policy allows only the page's own scripts and no connection.
-    ``index_href`` is the link back to the list of views (``None``: no link).
+    ``index_href`` is the link back to the list of views (``None``: no link); ``page_href``
+    as in :func:`view_data`.
     """
     from . import _page
 
-    return _page.render_view_page(view_data(name, G, results=results, extras=extras, seed=seed),
+    return _page.render_view_page(view_data(name, G, results=results, extras=extras, seed=seed, page_href=page_href),
                                   index_href=index_href)
 
 
@@ -882,9 +1072,9 @@ def render_index(G, href=lambda name: f"{name}.html", charts: list[tuple[str, st
             continue
         key = ("Riskfaktorer" if name.startswith("risk-factor-") else "Förvaltningar" if name.startswith("department-")
                else "Externa aktörer" if name.startswith("actor-") else "Översikt")
-        groups[key].append({"href": href(name), "title": title, "name": name})
+        groups[key].append({"href": href(name), "title": title, "name": name, "note": VIEW_NOTES.get(name)})
     plans = sorted(_plans_in(G))
-    return _page.render_index_page(groups, charts=list(charts), plans=plans,
+    return _page.render_index_page(groups, charts=list(charts), plans=plans, notes=GROUP_NOTES,
                                    counts={"nodes": G.number_of_nodes(), "edges": G.number_of_edges()})
 
 
