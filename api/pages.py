@@ -524,7 +524,7 @@ def make_router(settings):
                 suggestion = None
                 if near:
                     suggestion = {"href": f"/{kind.page}/{near}", "label": catalog.index[(kind.name, near)]["label"]}
-                exc = ApiError(404, f"Det finns ingen {kind.singular} med id '{id}'.")
+                exc = ApiError(404, f"Det finns ingen {kind.singular} på adressen {request.url.path}.")
                 return await _error_page(request, exc, back={"href": f"/{kind.page}", "text": f"Alla {kind.plural.lower()}"},
                                          suggestion=suggestion)
             who = None
@@ -648,6 +648,8 @@ def make_router(settings):
                     collection = _PARAM_COLLECTIONS.get(p.kind)
                     if collection and (collection, value) in catalog.index:
                         labels[p.name] = catalog.index[(collection, value)]["label"]
+                    elif p.kind == "iri" and value in catalog.by_iri:
+                        labels[p.name] = catalog.label(value)
                 json_query = dict(answer["params"])
                 if catalog.plan:
                     json_query["plan"] = catalog.plan

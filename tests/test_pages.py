@@ -316,7 +316,7 @@ def test_interventions_page_filters(client):
 def test_unknown_resource_page_is_404_with_a_suggestion(client):
     response = client.get("/riskfaktorer/psykisk-ohals")
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
-    assert "Det finns ingen riskfaktor med id" in response.text
+    assert "Det finns ingen riskfaktor på adressen /riskfaktorer/psykisk-ohals." in response.text
     assert 'href="/riskfaktorer/psykisk-ohalsa"' in response.text
     assert client.get("/views/finns-inte").status_code == 404
     assert client.get("/riskfaktorer", params={"plan": "Ingenstans"}).status_code == 422
@@ -559,3 +559,201 @@ def test_an_unknown_plan_gets_the_swedish_error_page(client, path):
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"].startswith("text/html")
     assert "ingen-sadan-plan" in response.text and "Till startsidan" in response.text
+
+
+# --- full-text search (point 6) -----------------------------------------------------------------------------------
+
+
+def _hits(client, q: str) -> list[str]:
+    page = assert_page(client.get("/search", params={"q": q}))
+    return [l for l in page.links if re.fullmatch(r"/([a-z]+)/[^/?#]+", l) and l.split("/")[1] in PAGE_KINDS]
+
+
+def test_search_finds_words_in_other_forms(client):
+    """"föräldrar" finds both parental-support interventions (Swedish stems as prefixes)."""
+    hits = _hits(client, "föräldrar")
+    assert "/insatser/stod-och-omsorg-3" in hits and "/insatser/arbetsmarknad-och-integration-3" in hits
+    html = client.get("/search", params={"q": "föräldrar"}).text
+    assert "<mark>Föräldrasupporten</mark>" in html and "<mark>Föräldrastöd</mark> till utrikesfödda" in html
+    assert re.search(r"Träff i (beskrivning|mål|uppföljning): [^<]*<mark>[Ff]öräldrar</mark>", html)
+
+
+def test_search_finds_the_interventions_of_a_risk_factor(client):
+    """"psykisk" finds the 8 interventions linked to psykisk ohälsa, and the risk factor first."""
+    hits = _hits(client, "psykisk")
+    expected = {l["page"] for l in client.get("/risk-factors/psykisk-ohalsa").json()["interventions"]}
+    assert len(expected) == 8 and expected <= set(hits)
+    assert hits[0] == "/riskfaktorer/psykisk-ohalsa"
+    html = client.get("/search", params={"q": "psykisk"}).text
+    assert f"{len(set(hits))} träffar" in html
+
+
+def test_search_ranks_names_first_and_says_one_hit(client):
+    hits = _hits(client, "Föräldrasupporten")
+    assert hits[0] == "/insatser/stod-och-omsorg-3"
+    html = client.get("/search", params={"q": "Bristande familjeförhållanden"}).text
+    assert "1 träff på" in html and "1 träffar" not in html
+    assert "Träff i andra namn: <mark>Bristande familjeförhållanden</mark>" in html
+    empty = client.get("/search", params={"q": "xyzzy"}).text
+    assert "0 träffar" in empty and "Inget matchade" in empty
+
+
+def test_search_marks_are_the_only_markup_in_a_hit(client):
+    """Matching text is escaped; only our <mark> is markup (the planted-title test covers hostile data)."""
+    from uvts.api.search import FullText
+
+    index = FullText([{"key": 1, "label": "Stöd <b>till</b> föräldrar & barn", "description": None}])
+    [hit] = index.search("föräldrarna")
+    assert hit["parts"] == [("Stöd <b>till</b> ", False), ("föräldrar", True), (" & barn", False)]
+    assert FullText([{"key": 1, "label": "x"}]).search('"*) OR (') == []
+
+
+# --- the 404 page (point 8) ---------------------------------------------------------------------------------------
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("path,nearest", [("/riskfaktor", "/riskfaktorer"), ("/Rapport", "/rapport"),
+                                          ("/forvaltning", "/forvaltningar"), ("/insatserna", "/insatser"),
+                                          ("/psykisk-ohalsa", "/riskfaktorer/psykisk-ohalsa"),
+                                          ("/riskfaktorer/psykisk-ohalsa/mer", "/riskfaktorer/psykisk-ohalsa")])
+def test_unknown_page_is_a_swedish_404_with_the_menu_and_the_nearest_page(client, path, nearest):
+    response = client.get(path, headers=BROWSER)
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<html lang="sv">' in html and "Sidan finns inte" in html and "Menade du" in html
+    for text in NAV_TEXTS:
+        assert f">{text}</a>" in html, text
+    suggestion = re.search(r'Menade du <a href="([^"]+)">', html).group(1)
+    assert suggestion == nearest
+    assert client.get(suggestion, headers=BROWSER).status_code == 200
+    assert_no_external_references(html, path)
+
+
+def test_unknown_address_still_answers_json_clients_in_the_error_shape(client):
+    for headers in ({}, {"accept": "application/json"}, {"accept": "*/*"}):
+        response = client.get("/riskfaktor", headers=headers)
+        assert response.status_code == 404 and response.json() == {
+            "ok": False, "error": "Det finns ingenting på /riskfaktor.", "status": 404}
+    assert client.post("/riskfaktor", headers=BROWSER).headers["content-type"].startswith("application/json")
+    nothing = client.get("/qqqqqqqqqq", headers=BROWSER)
+    assert nothing.status_code == 404 and "Menade du" not in nothing.text and "Sök i stället" in nothing.text
+
+
+def test_range_errors_are_phrased_properly(client):
+    response = client.get("/api/search", params={"q": "x", "limit": 100000})
+    assert response.status_code == 422
+    assert response.json()["error"] == "Begäran har ogiltiga parametrar: frågeparametern 'limit' har ett för stort värde."
+
+
+# --- Swedish only (point 7) ----------------------------------------------------------------------------------------
+
+# Words and strings that must not be on any page (visible text, the plan's own text and the
+# SPARQL editor's contents aside): English, internal names, ids, IRIs, wrong number forms.
+FORBIDDEN = ("På engelska", "Som JSON", "who-works-on", "Mental health", "Mental ill-health", "Expected", "found",
+             "riskFactor", "actorType", "viaType", "actorLabel", "Label", "None", "null", "IRI", "Id", "https:",
+             "http:", "w3id", "Not Found", "Search", "Home", "Submit", "results", "query", "Query", "the", "and",
+             "of", "Lack of", "Poverty", "1 träffar", "1 rader", "1 insatser", "1 förvaltningar", "är för stort")
+# an id such as stod-och-omsorg-1; not a file name (plan-2024.txt) or an address the user typed (/x/y-z)
+_SLUG = re.compile(r"(?<![/\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-]|\.[a-z])")
+
+
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it, without the plan's own text (<pre>), the SPARQL
+    editor's contents (<textarea>) and the developer line of the footer."""
+    html = re.sub(r"<(pre|textarea)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<p class="dev">.*?</p>', " ", html, flags=re.S)
+    return " ".join(read(html).text)
+
+
+def every_page_kind(client) -> list[str]:
+    from uvts.graph.queries import list_queries
+
+    paths = ["/", "/insatser", "/views", "/fragor", "/rapport", "/search", "/search?q=psykisk",
+             "/search?q=Bristande familjeförhållanden", "/search?q=polis"]
+    for kind in KINDS.values():
+        paths.append(f"/{kind.page}")
+        paths += [i["page"] for i in client.get(f"/{kind.name}").json()["items"]]
+    paths += [f"/fragor?fraga={q.name}" for q in list_queries() if not q.is_violation_check]
+    return paths
+
+
+def test_no_english_ids_or_iris_on_any_page(client):
+    problems = []
+    pages_seen = every_page_kind(client)
+    for path in pages_seen + ["/riskfaktor", "/riskfaktorer/psykisk-ohals", "/fragor/sparql?query=SELECT"]:
+        response = client.get(path, headers=BROWSER)
+        assert response.headers["content-type"].startswith("text/html"), path
+        text = visible_text(response.text)
+        for word in FORBIDDEN:
+            if re.search(rf"(?<![\wåäöÅÄÖ]){re.escape(word)}(?![\wåäöÅÄÖ])", text):
+                problems.append((path, word))
+        problems += [(path, slug) for slug in _SLUG.findall(text)]
+    assert not problems, sorted({p[1] for p in problems})[:60]
+    assert len(pages_seen) > 170
+
+
+def test_the_forbidden_word_check_can_fail():
+    html = ('<main><p>Även kallad: Mental health problems</p><p>1 träffar</p><p>stod-och-omsorg-1</p>'
+            '<pre>psykisk-ohalsa Expected</pre></main>')
+    text = visible_text(html)
+    assert "Mental health" in text and "1 träffar" in text and _SLUG.findall(text) == ["stod-och-omsorg-1"]
+    assert "Expected" not in text
+
+
+# --- the question page (point 5) -----------------------------------------------------------------------------------
+
+
+def test_every_saved_query_names_each_column_in_swedish(store):
+    from uvts.graph.queries import list_queries, run_saved
+
+    for q in list_queries():
+        if q.is_violation_check:
+            continue
+        result = run_saved(store, q.name)
+        assert result.vars and set(result.vars) <= set(q.headings), (q.name, set(result.vars) - set(q.headings))
+        assert all(h[0].isupper() and not re.search(r"[a-z][A-Z]", h) for h in q.headings.values()), q.name
+
+
+def test_question_answers_have_swedish_headings_and_link_to_pages(client):
+    from uvts.graph.queries import get_query
+
+    response = client.get("/fragor", params={"fraga": "who-works-on", "riskFactor": "psykisk-ohalsa"})
+    html = response.text
+    answer = html[html.index('id="svar"'):]
+    heads = re.findall(r'<th scope="col">([^<]*)</th>', answer[:answer.index("</thead>")])
+    assert heads and set(heads) <= set(get_query("who-works-on").headings.values())
+    assert "Aktör" in heads and "Roll" in heads and "actor" not in heads
+    assert "för riskfaktor Psykisk ohälsa" in answer
+    assert re.search(r"\d+ rader för", answer)
+    one = client.get("/fragor", params={"fraga": "budget-by-municipality"}).text
+    assert "1 rad." in one or "1 rad " in one
+    # title beside a linked intervention is not repeated
+    by_dept = client.get("/fragor", params={"fraga": "interventions-by-department"}).text
+    by_dept = by_dept[by_dept.index('id="svar"'):]
+    assert ">Titel</th>" not in by_dept and ">Insats</th>" in by_dept and "/insatser/stod-och-omsorg-3" in by_dept
+
+
+def test_questions_are_in_a_sensible_order_without_tags(client):
+    from uvts.api.pages import QUESTION_ORDER
+
+    html = client.get("/fragor").text
+    ids = re.findall(r'id="fraga-([a-z0-9-]+)"', html)
+    assert ids[0] == "who-works-on" and ids == [n for n in QUESTION_ORDER if n in ids]
+    assert not re.search(r'class="tag"', html)
+
+
+def test_question_page_fits_the_screen_css(client):
+    """The select that made the page 1,465 px wide may not grow past its column (checked in Chromium too)."""
+    css = client.get("/static/style.css").text
+    assert "form .field select { width: 100%; max-width: 36rem;" in css
+
+
+def test_sparql_parse_errors_say_where_in_swedish(client):
+    bad = client.post("/fragor/sparql", data={"query": "PREFIX uvts: <https://w3id.org/uvts/ontology#>\n"
+                                                        "SELECT * WHERE {\n  ?s ?p\n}"})
+    assert bad.status_code == 400
+    text = visible_text(bad.text)
+    assert "Frågan kunde inte tolkas: rad 4, kolumn 1: oväntat ”}” här." in text
+    assert "Expected" not in text and "line:" not in text
+    assert '<pre class="sparql-problem"' in bad.text and "  ?s ?p" not in text
