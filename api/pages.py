@@ -267,7 +267,7 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
         facts.append({"label": "Grunduppdrag", "links": [r["base_mission"]] if r["base_mission"] else []})
         facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
         facts.append({"label": "Samverkansforum", "links": r["forums"]})
-        sections += [{"title": "Insatser där förvaltningen medverkar", "links": r["involved_in"]}]
+        sections += [{"title": "Insatser och grunduppdrag där förvaltningen medverkar", "links": r["involved_in"]}]
     elif kind == "interventions":
         facts.append({"label": "Ansvarig förvaltning", "links": [r["department"]] if r["department"] else []})
         text("Vad", r["description"])
@@ -416,7 +416,16 @@ def _for_display(answer: dict, catalog: Catalog | None = None) -> dict:
         return all(r[v] is None or (r[v]["type"] != "uri" and any(r[w] is not None and r[w]["label"] == r[v]["value"]
                                                                    for w in linked)) for r in rows)
 
-    shown = [v for v in answer["vars"] if not (v.endswith("Label") and v[:-5] in linked) and not repeats(v)]
+    chosen = {str(value) for value in (answer.get("params") or {}).values()}
+
+    def is_the_parameter(v: str) -> bool:  # every row names the resource the user chose: said above the table
+        cells = [r[v] for r in rows]
+        return bool(rows) and v in linked and all(c is not None and c.get("page") and
+                                                  c["page"].rsplit("/", 1)[-1] in chosen for c in cells) and \
+            len({c["page"] for c in cells}) == 1
+
+    shown = [v for v in answer["vars"] if not (v.endswith("Label") and v[:-5] in linked) and not repeats(v)
+             and not is_the_parameter(v)]
     for row in rows:
         for c in row.values():
             if c is not None and c["type"] == "uri" and not c.get("page"):
