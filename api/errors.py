@@ -6,7 +6,9 @@ Every error, whether raised by our own code (:class:`ApiError`), by FastAPI or S
     {"ok": false, "error": "<Swedish message>", "status": <int>}
 
 and the HTTP status equal to ``status``. The error body is JSON whatever the request's
-``Accept`` header asked for, so a client can always read it.
+``Accept`` header asked for, so a client can always read it; the one exception is an unknown
+address asked for by a browser (``Accept: text/html``), which gets the pages' Swedish 404 page
+when the pages are part of the app (see :func:`wants_html`).
 """
 
 from __future__ import annotations

@@ -551,6 +551,10 @@ def test_pages_for_one_plan_among_many(tmp_path):
         page = c.get(sorted(expected)[0])
         assert page.status_code == 200 and "Planens text finns inte i datamappen" in page.text
         assert c.get("/", params={"plan": "Ingenstans"}).status_code == 422
+        # with several plans the national questions are offered, after the plan's own
+        ids = re.findall(r'id="fraga-([a-z0-9-]+)"', c.get("/fragor").text)
+        assert ids[0] == "who-works-on" and "budget-by-municipality" in ids
+        assert ids.index("budget-by-municipality") > ids.index("source-of")
 
 
 @pytest.mark.parametrize("path", ["/", "/riskfaktorer", "/insatser", "/views", "/views/network", "/fragor", "/rapport"])

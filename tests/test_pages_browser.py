@@ -242,7 +242,9 @@ PAGE_KINDS = {
     "insats": "/insatser/stod-och-omsorg-3", "natverk": "/views", "fragor": "/fragor",
     "fragesvar": "/fragor?fraga=who-works-on&riskFactor=psykisk-ohalsa", "rapport": "/rapport",
     "sok": "/search?q=f%C3%B6r%C3%A4ldrar", "saknas": "/riskfaktor",
+    "sparqlfel": "/fragor/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%7D",
 }
+STATUS = {"saknas": 404, "sparqlfel": 400}
 
 
 @pytest.fixture(params=list(VIEWPORTS))
@@ -272,7 +274,7 @@ def test_every_page_kind_fits_the_screen_and_passes_axe(sized):
     problems = {}
     for name, path in PAGE_KINDS.items():
         response = page.goto(path)
-        assert response is not None and response.status == (404 if name == "saknas" else 200), path
+        assert response is not None and response.status == STATUS.get(name, 200), path
         page.locator("h1").wait_for()
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
         if _overflow(page) > 0:
@@ -281,6 +283,7 @@ def test_every_page_kind_fits_the_screen_and_passes_axe(sized):
         if found:
             problems[f"{path} (axe)"] = found
     _expected_error(page.guard, 404)
+    _expected_error(page.guard, 400)
     assert not problems, problems
 
 
