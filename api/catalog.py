@@ -474,7 +474,7 @@ class Catalog:
                     found = self._fulltext = FullText(self._fulltext_documents())
         return found
 
-    def _swedish_names(self, iri: str) -> set[str]:
+    def swedish_names(self, iri: str) -> set[str]:
         """The names of ``iri`` in Swedish (or with no language): the only ones a page shows."""
         return {v for prop in (ns.RDFS + "label", ns.SKOS + "prefLabel", ns.SKOS + "altLabel")
                 for v, lang in self._names.get(iri, {}).get(prop, []) if lang in (None, "", "sv")} | {
@@ -486,7 +486,7 @@ class Catalog:
                 names = [v for prop in ("label", "prefLabel", "altLabel")
                          for v, _ in self._names.get(r["iri"], {}).get(
                              (ns.RDFS if prop == "label" else ns.SKOS) + prop, [])]
-                names = [n for n in dict.fromkeys(names) if n != r["label"] and n in self._swedish_names(r["iri"])]
+                names = [n for n in dict.fromkeys(names) if n != r["label"] and n in self.swedish_names(r["iri"])]
                 description = r.get("description") or r.get("definition") or r.get("purpose")
                 other = [r.get("timing"), r.get("target_group"), r.get("acronym_expansion"),
                          *[b.get("purpose") for b in r.get("budget_items") or []]]
@@ -515,7 +515,7 @@ class Catalog:
             text, name = by_text.get(key), by_name.get(key)
             field, parts = (text["field"], text["parts"]) if text else (None, [])
             if name is not None and name["matched"] != r["label"] and field in (None, "namn"):
-                swedish = name["matched"] in self._swedish_names(r["iri"])
+                swedish = name["matched"] in self.swedish_names(r["iri"])
                 field, parts = ("andra namn", [(name["matched"], True)]) if swedish else (None, [])
             out.append({"kind": key[0], "id": key[1], "label": r["label"], "page": r["page"], "path": r["path"],
                         "field": field, "parts": parts})

@@ -334,7 +334,7 @@ def _resource_extras(catalog: Catalog, kind: str, r: dict, who: dict | None) -> 
     text is long enough to fold away, and the machine links for developers."""
     from .page_content import actor_levels, department_partners
 
-    swedish = catalog._swedish_names(r["iri"])
+    swedish = catalog.swedish_names(r["iri"])
     lines = sum(len(rg["numbered"]) for s in _sources(catalog, r) for rg in s["ranges"])
     return {"alt_labels": [a for a in r["alt_labels"] if a in swedish],
             "levels_table": actor_levels(catalog, who) if who is not None else None,
