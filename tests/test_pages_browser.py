@@ -410,3 +410,21 @@ def test_sparql_error_shows_the_position_in_swedish(page):
     line, column = int(found.group(1)), int(found.group(2))
     assert alert.locator("pre.sparql-problem").inner_text() == \
         ["SELECT * WHERE {", "  ?s ?p", "}"][line - 1] + "\n" + " " * (column - 1) + "^"
+
+
+def test_tables_become_cards_on_a_phone(sized):
+    """At 390 px the interventions and the risk factor's level table are read as one card per row,
+    each value named; at 1366 they are tables."""
+    page, width = sized
+    page.goto("/insatser")
+    cell = page.locator("table.cards tbody tr").first.locator("td").nth(1)
+    label = cell.evaluate("e => getComputedStyle(e, '::before').content")
+    display = cell.evaluate("e => getComputedStyle(e).display")
+    if width == "390":
+        assert label == '"Förvaltning: "' and display == "block"
+    else:
+        assert display == "table-cell"
+    page.goto("/riskfaktorer/psykisk-ohalsa")
+    cell = page.locator("table.levels tbody tr").first.locator("td").first
+    assert cell.evaluate("e => getComputedStyle(e).display") == ("block" if width == "390" else "table-cell")
+    assert _overflow(page) <= 0
