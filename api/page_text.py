@@ -17,7 +17,7 @@ __all__ = ["plural", "explain_sparql_error", "SparqlProblem"]
 
 
 def plural(n: int, one: str, many: str) -> str:
-    """``n`` and the noun in singular (exactly 1) or plural, with a non-breaking-free plain space."""
+    """``n`` (thousands separated by a non-breaking space) and the noun: singular for exactly 1."""
     number = f"{n:,}".replace(",", "\u00a0") if isinstance(n, int) else str(n)
     return f"{number} {one if n == 1 else many}"
 

@@ -207,7 +207,8 @@ async def not_found_page(request: Request) -> HTMLResponse:
     catalog = await catalog_for(request)
     path = request.url.path
     exc = ApiError(404, f"Det finns ingen sida på adressen {path}.")
-    return await _error_page(request, exc, suggestion=nearest_page(catalog, path))
+    near = await asyncio.to_thread(nearest_page, catalog, path)  # difflib over every page: not in the event loop
+    return await _error_page(request, exc, suggestion=near)
 
 
 def _html_errors(handler):
