@@ -768,3 +768,21 @@ def test_sparql_parse_errors_say_where_in_swedish(client):
     shown = re.search(r'<pre class="sparql-problem"[^>]*>(.*?)</pre>', bad.text, re.S).group(1)
     assert html_lib.unescape(shown) == query.splitlines()[line - 1] + "\n" + " " * (column - 1) + "^"
     assert query.splitlines()[line - 1][column - 1] == found.group(3)
+
+
+def test_wording_helpers():
+    import doctest
+
+    from uvts.api import page_text, search
+    from uvts.api.page_text import explain_sparql_error, plural
+
+    for module in (page_text, search):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
+    assert plural(1, "rad", "rader") == "1 rad" and plural(10000, "rad", "rader") == "10\u00a0000 rader"
+    # Oxigraph's parser (the worker's) words it differently: explained the same way
+    problem = explain_sparql_error("Frågan kunde inte tolkas: error at 2:26: expected OPTIONAL",
+                                   "PREFIX x: <a:b>\nSELECT * WHERE { ?s y:p ?o }")
+    assert problem["message"] == "Frågan kunde inte tolkas: rad 2, kolumn 26: här förväntades OPTIONAL."
+    assert problem["source_line"] == "SELECT * WHERE { ?s y:p ?o }" and problem["marker"] == " " * 25 + "^"
+    assert explain_sparql_error("Frågan kunde inte köras: tidsgränsen", "x") is None
