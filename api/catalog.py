@@ -480,6 +480,65 @@ class Catalog:
                         "path": r["path"], "page": r["page"], "score": hit["score"]})
         return out
 
+    def fulltext_index(self):
+        """The full-text index (:class:`uvts.api.search.FullText`) of every resource's texts, built once."""
+        found = self.__dict__.get("_fulltext")
+        if found is None:
+            from .search import FullText
+
+            with self._lock:
+                found = self.__dict__.get("_fulltext")
+                if found is None:
+                    found = self._fulltext = FullText(self._fulltext_documents())
+        return found
+
+    def swedish_names(self, iri: str) -> set[str]:
+        """The names of ``iri`` in Swedish (or with no language): the only ones a page shows."""
+        return {v for prop in (ns.RDFS + "label", ns.SKOS + "prefLabel", ns.SKOS + "altLabel")
+                for v, lang in self._names.get(iri, {}).get(prop, []) if lang in (None, "", "sv")} | {
+            self.G.nodes[iri]["label"]} if iri in self.G else set()
+
+    def _fulltext_documents(self):
+        for kind, records in self.records.items():
+            for r in records:
+                names = [v for prop in ("label", "prefLabel", "altLabel")
+                         for v, _ in self._names.get(r["iri"], {}).get(
+                             (ns.RDFS if prop == "label" else ns.SKOS) + prop, [])]
+                names = [n for n in dict.fromkeys(names) if n != r["label"] and n in self.swedish_names(r["iri"])]
+                description = r.get("description") or r.get("definition") or r.get("purpose")
+                other = [r.get("timing"), r.get("target_group"), r.get("acronym_expansion"),
+                         *[b.get("purpose") for b in r.get("budget_items") or []]]
+                links = []
+                if kind == "interventions":
+                    links = [l["label"] for l in r["risk_factors"] + r["levels"]]
+                yield {"key": (kind, r["id"]), "label": r["label"], "names": names,
+                       "title": r.get("title") if r.get("title") != r["label"] else None,
+                       "description": description, "goals": r.get("goals"), "follow_ups": r.get("follow_ups"),
+                       "other": other, "links": links}
+
+    def fulltext(self, q: str, limit: int = 50) -> list[dict]:
+        """Search names and texts: hits by name first (as :meth:`search` ranks them), then by the full
+        text's BM25 rank. Each hit: ``kind``, ``id``, ``label``, ``page``, ``field`` (Swedish name of
+        the field that matched) and ``parts`` (the matching text, ``[(text, highlighted), …]``)."""
+        from .search import search
+
+        by_name = {h["key"]: h for h in search(self.search_index(), q, limit=None)}
+        by_text = {h["key"]: h for h in self.fulltext_index().search(q, limit=500)}
+        keys = sorted(set(by_name) | set(by_text),
+                      key=lambda k: (-(by_name[k]["score"] if k in by_name else 0),
+                                     by_text[k]["rank"] if k in by_text else 0.0, str(k)))
+        out = []
+        for key in keys[:limit]:
+            r = self.index[key]
+            text, name = by_text.get(key), by_name.get(key)
+            field, parts = (text["field"], text["parts"]) if text else (None, [])
+            if name is not None and name["matched"] != r["label"] and field in (None, "namn"):
+                swedish = name["matched"] in self.swedish_names(r["iri"])
+                field, parts = ("andra namn", [(name["matched"], True)]) if swedish else (None, [])
+            out.append({"kind": key[0], "id": key[1], "label": r["label"], "page": r["page"], "path": r["path"],
+                        "field": field, "parts": parts})
+        return out
+
     def overview(self) -> dict:
         budget = sum((r["budget_addition"] or 0) for r in self.records["departments"])
         return {"plan": self.plan, "counts": {k: len(v) for k, v in self.records.items()},

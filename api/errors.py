@@ -6,14 +6,16 @@ Every error, whether raised by our own code (:class:`ApiError`), by FastAPI or S
     {"ok": false, "error": "<Swedish message>", "status": <int>}
 
 and the HTTP status equal to ``status``. The error body is JSON whatever the request's
-``Accept`` header asked for, so a client can always read it.
+``Accept`` header asked for, so a client can always read it; the one exception is an unknown
+address asked for by a browser (``Accept: text/html``), which gets the pages' Swedish 404 page
+when the pages are part of the app (see :func:`wants_html`).
 """
 
 from __future__ import annotations
 
 import logging
 
-__all__ = ["ApiError", "error_body", "error_response", "install_error_handlers", "DEFAULT_MESSAGES"]
+__all__ = ["ApiError", "error_body", "error_response", "install_error_handlers", "DEFAULT_MESSAGES", "wants_html"]
 
 log = logging.getLogger("uvts.api")
 
@@ -66,8 +68,8 @@ _FIELD_PROBLEMS = {
     "literal_error": "har ett värde som inte är tillåtet",
     "string_too_long": "är för lång",
     "string_too_short": "är för kort",
-    "greater_than_equal": "är för litet",
-    "less_than_equal": "är för stort",
+    "greater_than_equal": "har ett för litet värde",
+    "less_than_equal": "har ett för stort värde",
     "json_invalid": "är inte giltig JSON",
 }
 
@@ -88,6 +90,14 @@ def _validation_message(errors: list[dict]) -> str:
     return "Begäran har ogiltiga parametrar: " + "; ".join(parts) + more + "."
 
 
+def wants_html(request) -> bool:
+    """A browser asking for a page: ``GET``/``HEAD`` with ``text/html`` in ``Accept``. Such a request
+    for an unknown address gets the pages' Swedish 404 page (when the pages are part of the app,
+    ``app.state.html_not_found``); every other client gets the error shape."""
+    accept = (request.headers.get("accept") or "").lower()
+    return request.method in ("GET", "HEAD") and "text/html" in accept
+
+
 def install_error_handlers(app) -> None:
     """Answer every error of ``app`` in the one error shape."""
     from fastapi.exceptions import RequestValidationError
@@ -103,6 +113,9 @@ def install_error_handlers(app) -> None:
             message = f"Metoden {request.method} är inte tillåten för {request.url.path}."
         elif status == 404:
             message = f"Det finns ingenting på {request.url.path}."
+            page = getattr(request.app.state, "html_not_found", None)
+            if page is not None and wants_html(request):
+                return await page(request)
         return error_response(status, message, getattr(exc, "headers", None))
 
     async def validation_error(request, exc: RequestValidationError):

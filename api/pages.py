@@ -18,8 +18,14 @@ are served from ``/static``), and a Content-Security-Policy header says so to th
 ``/fragor``                        the saved queries as forms, and a SPARQL editor
                                    (``/fragor/sparql``; CSV at ``/fragor/sparql.csv``)
 ``/rapport``, ``/report.{ext}``    the report, as HTML, PDF, Excel or Markdown
-``/search?q=…``                    search by name and Swedish synonyms
+``/search?q=…``                    full-text search (names, synonyms, titles, descriptions,
+                                   goals, follow-ups) with Swedish stems, matches marked
 =================================  ====================================================
+
+Every page is Swedish only: ids, IRIs and JSON links are kept to a small "För utvecklare"
+line at the bottom (``dev_links``). An unknown page asked for by a browser gets a Swedish
+404 page with the menu and the nearest page (:func:`not_found_page`); JSON clients keep the
+one error shape.
 
 Pages take an optional ``plan`` (as the REST API does). The data comes from the same
 catalogue as the REST resources (:mod:`uvts.api.catalog`); user-written SPARQL runs in the
@@ -42,6 +48,7 @@ from uvts.graph import namespaces as ns
 from uvts.graph.errors import DataError
 
 from .errors import ApiError
+from .page_text import explain_sparql_error, plural
 from .catalog import (KINDS, Catalog, catalog_for, catalogs, filter_interventions, resolve_filter,
                       saved_query_results)
 
@@ -128,6 +135,7 @@ def environment():
                       keep_trailing_newline=True)
     env.filters["sek"] = _sek
     env.filters["millions"] = _millions
+    env.filters["plural"] = plural
     return env
 
 
@@ -154,7 +162,8 @@ def catalogs_plans(catalog: Catalog) -> list[dict]:
 def _page(request: Request, template: str, catalog: Catalog, active: str | None, status: int = 200,
           **context) -> HTMLResponse:
     body = render(template, nav=NAV, active=active, q=context.pop("q", None), plan=catalog.plan,
-                  plans=catalogs_plans(catalog), plan_phrase=_plan_phrase(catalog), **context)
+                  plans=catalogs_plans(catalog), plan_phrase=_plan_phrase(catalog),
+                  dev_links=context.pop("dev_links", None) or [], status=status, **context)
     return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": CSP})
 
 
@@ -169,6 +178,40 @@ async def _error_page(request: Request, exc: ApiError, back: dict | None = None,
     heading = {404: "Sidan finns inte", 422: "Ogiltiga parametrar"}.get(exc.status, "Något gick fel")
     return _page(request, "error.html", catalog, None, status=exc.status, heading=heading, message=exc.message,
                  suggestion=suggestion, back=back or {"href": "/", "text": "Till startsidan"}, title=heading)
+
+
+def nearest_page(catalog: Catalog, path: str) -> dict | None:
+    """The page nearest to an unknown ``path`` (``{"href", "label"}``): a menu or list page with a
+    similar address (``/riskfaktor``, ``/Rapport``), else the resource whose id or name is nearest
+    to the path's last part (``/psykisk-ohalsa``)."""
+    import difflib
+
+    wanted = path.strip().lower().rstrip("/") or "/"
+    pages = {item["href"]: item["text"] for item in NAV}
+    pages.update({f"/{k.page}": k.plural for k in KINDS.values()})
+    near = difflib.get_close_matches(wanted, list(pages), n=1, cutoff=0.6)
+    if near:
+        return {"href": near[0], "label": pages[near[0]]}
+    resources = {r["page"]: r["label"] for records in catalog.records.values() for r in records}
+    near = difflib.get_close_matches(wanted, list(resources), n=1, cutoff=0.75)
+    if near:
+        return {"href": near[0], "label": resources[near[0]]}
+    last = wanted.rsplit("/", 1)[-1]
+    for kind in KINDS:
+        found = catalog.suggest(kind, last) if last else None
+        if found and difflib.SequenceMatcher(None, ns.slugify(last), found).ratio() >= 0.6:
+            return {"href": f"/{KINDS[kind].page}/{found}", "label": catalog.index[(kind, found)]["label"]}
+    return None
+
+
+async def not_found_page(request: Request) -> HTMLResponse:
+    """The Swedish 404 page for an unknown address asked for by a browser: the menu, the nearest
+    page, a search box. (:mod:`uvts.api.errors` calls it through ``app.state.html_not_found``.)"""
+    catalog = await catalog_for(request)
+    path = request.url.path
+    exc = ApiError(404, f"Det finns ingen sida på adressen {path}.")
+    near = await asyncio.to_thread(nearest_page, catalog, path)  # difflib over every page: not in the event loop
+    return await _error_page(request, exc, suggestion=near)
 
 
 def _html_errors(handler):
@@ -226,12 +269,11 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
 
     if r["definition"]:
         text("Definition", r["definition"])
-    if r["label_en"]:
-        text("På engelska", r["label_en"])
     if kind == "risk-factors":
         text("Antal insatser", str(len(r["interventions"])))
         facts.append({"label": "Per preventionsnivå",
-                      "bullets": [f"{lv['level']['label']}: {lv['interventions']} insatser" for lv in r["levels"]]})
+                      "bullets": [f"{lv['level']['label']}: {plural(lv['interventions'], 'insats', 'insatser')}"
+                                  for lv in r["levels"]]})
         facts.append({"label": "Förvaltningar", "links": r["departments"]})
         sections += [{"title": "Insatser", "links": r["interventions"]},
                      {"title": "Grunduppdrag", "links": r["base_missions"]}]
@@ -239,14 +281,12 @@ def _parts(catalog: Catalog, kind: str, r: dict) -> dict:
         sections += [{"title": "Insatser", "links": r["interventions"]},
                      {"title": "Riskfaktorer", "links": r["risk_factors"]}]
     elif kind == "departments":
-        text("Budgettillskott", _sek(r["budget_addition"]) if r["budget_addition"] is not None else None)
+        text("Budgettillskott", _sek(r["budget_addition"]) if r["budget_addition"] is not None else "ej angivet")
         facts.append({"label": "Grunduppdrag", "links": [r["base_mission"]] if r["base_mission"] else []})
         facts.append({"label": "Riskfaktorer", "links": r["risk_factors"]})
         facts.append({"label": "Samverkansforum", "links": r["forums"]})
-        sections += [{"title": "Insatser (ansvarig)", "links": r["interventions"]},
-                     {"title": "Medverkar i", "links": r["involved_in"]}]
+        sections += [{"title": "Insatser och grunduppdrag där förvaltningen medverkar", "links": r["involved_in"]}]
     elif kind == "interventions":
-        text("Id", r["id"])
         facts.append({"label": "Ansvarig förvaltning", "links": [r["department"]] if r["department"] else []})
         text("Vad", r["description"])
         facts.append({"label": "Mål", "bullets": r["goals"]})
@@ -315,6 +355,26 @@ def _sources(catalog: Catalog, r: dict) -> list[dict]:
                     "ranges": ranges})
     return out
 
+
+def _resource_extras(catalog: Catalog, kind: str, r: dict, who: dict | None) -> dict:
+    """What a resource page shows besides facts and sections: names in Swedish only, the actor ×
+    level table of a risk factor, a department's interventions and partners, whether the plan
+    text is long enough to fold away, and the machine links for developers."""
+    from .page_content import actor_levels, department_partners
+
+    swedish = catalog.swedish_names(r["iri"])
+    lines = sum(len(rg["numbered"]) for s in _sources(catalog, r) for rg in s["ranges"])
+    return {"alt_labels": [a for a in r["alt_labels"] if a in swedish],
+            "levels_table": actor_levels(catalog, who) if who is not None else None,
+            "department_interventions": ([catalog.index[("interventions", l["id"])] for l in r["interventions"]]
+                                         if kind == "departments" else None),
+            "partners": department_partners(catalog, r) if kind == "departments" else None,
+            "fold_text": kind == "departments" or lines > FOLD_LINES, "text_lines": lines,
+            "dev_links": [{"href": r["path"], "text": "uppgifterna som JSON"}]}
+
+
+# Plan excerpts longer than this are folded away (in <details>) on a resource page.
+FOLD_LINES = 120
 
 _VIEW_PREFIX = {"risk-factors": "risk-factor-", "departments": "department-", "actors": "actor-"}
 
@@ -393,14 +453,32 @@ def _short_iri(value: str) -> str:
     return value
 
 
-def _for_display(answer: dict) -> dict:
+def _for_display(answer: dict, catalog: Catalog | None = None) -> dict:
     """A saved query's answer for the page: a column ``xLabel`` is left out when ``x`` is a linked
-    resource (the link shows the label), and ontology classes are shown by their Swedish names."""
+    resource (the link shows the label), and so is a text column that only repeats the names of a
+    linked column (``title`` beside ``intervention``); ontology classes are shown by their Swedish
+    names, other IRIs by their name in the graph."""
     from uvts.graph.project import TYPE_LABELS
 
     rows = answer["rows"]
     linked = {v for v in answer["vars"] if rows and all(r[v] is None or r[v].get("page") for r in rows)}
-    shown = [v for v in answer["vars"] if not (v.endswith("Label") and v[:-5] in linked)]
+
+    def repeats(v: str) -> bool:
+        if v in linked or not any(r[v] is not None for r in rows):
+            return False
+        return all(r[v] is None or (r[v]["type"] != "uri" and any(r[w] is not None and r[w]["label"] == r[v]["value"]
+                                                                   for w in linked)) for r in rows)
+
+    chosen = {str(value) for value in (answer.get("params") or {}).values()}
+
+    def is_the_parameter(v: str) -> bool:  # every row names the resource the user chose: said above the table
+        cells = [r[v] for r in rows]
+        return bool(rows) and v in linked and all(c is not None and c.get("page") and
+                                                  c["page"].rsplit("/", 1)[-1] in chosen for c in cells) and \
+            len({c["page"] for c in cells}) == 1
+
+    shown = [v for v in answer["vars"] if not (v.endswith("Label") and v[:-5] in linked) and not repeats(v)
+             and not is_the_parameter(v)]
     for row in rows:
         for c in row.values():
             if c is not None and c["type"] == "uri" and not c.get("page"):
@@ -408,6 +486,10 @@ def _for_display(answer: dict) -> dict:
                 c["short"] = _short_iri(c["value"])
                 if local in TYPE_LABELS:
                     c["label"] = TYPE_LABELS[local]
+                elif catalog is not None and not c.get("label"):
+                    name = catalog.label(c["value"])
+                    if name != ns.slug_of(c["value"]):
+                        c["label"] = name
     return {**answer, "vars": shown}
 
 
@@ -493,7 +575,8 @@ def make_router(settings):
             catalog = await _catalog(request)
             return _page(request, "list.html", catalog, kind.name, title=kind.plural, kind=kind,
                          items=catalog.records[kind.name], columns=_columns(kind.name),
-                         count_text=kind.plural.lower(), api_path=f"/{kind.name}{_plan_query(catalog)}")
+                         count_text=kind.plural.lower(),
+                         dev_links=[{"href": f"/{kind.name}{_plan_query(catalog)}", "text": "listan som JSON"}])
 
         async def resource_page(request: Request, id: str):
             catalog = await catalog_for(request)
@@ -503,7 +586,7 @@ def make_router(settings):
                 suggestion = None
                 if near:
                     suggestion = {"href": f"/{kind.page}/{near}", "label": catalog.index[(kind.name, near)]["label"]}
-                exc = ApiError(404, f"Det finns ingen {kind.singular} med id '{id}'.")
+                exc = ApiError(404, f"Det finns ingen {kind.singular} på adressen {request.url.path}.")
                 return await _error_page(request, exc, back={"href": f"/{kind.page}", "text": f"Alla {kind.plural.lower()}"},
                                          suggestion=suggestion)
             who = None
@@ -512,7 +595,8 @@ def make_router(settings):
             parts = _parts(catalog, kind.name, record)
             view = f"/views/{_VIEW_PREFIX[kind.name]}{id}" if kind.name in _VIEW_PREFIX else None
             return _page(request, "resource.html", catalog, kind.name, title=record["label"], kind=kind, r=record,
-                         who=who, sources=_sources(catalog, record), view=view, **parts)
+                         who=who, sources=_sources(catalog, record), view=view, **parts,
+                         **_resource_extras(catalog, kind.name, record, who))
 
         if kind.name != "interventions":
             router.add_api_route(f"/{kind.page}", list_page, methods=["GET"], response_class=HTMLResponse)
@@ -553,7 +637,7 @@ def make_router(settings):
         api_path = "/interventions" + (f"?{urlencode(query)}" if query else "")
         return _page(request, "interventions.html", catalog, "interventions", status=status, title="Insatser",
                      items=items, total=len(catalog.records["interventions"]), filters=choices, age=age, error=error,
-                     api_path=api_path)
+                     dev_links=[{"href": api_path, "text": "urvalet som JSON"}])
 
     for kind in KINDS.values():
         add_kind(kind)
@@ -608,7 +692,7 @@ def make_router(settings):
         catalog = await _catalog(request)
         chosen = request.query_params.get("fraga") or None
         context = {"answer": None, "answer_error": None, "answer_query": None, "answer_json": None,
-                   "answer_labels": {}, "chosen": chosen}
+                   "answer_labels": {}, "chosen": chosen, "answer_params": [], "headings": {}}
         status = 200
         if chosen is not None:
             from uvts.graph.queries import get_query
@@ -619,24 +703,32 @@ def make_router(settings):
                 answer = await asyncio.to_thread(saved_query_results, catalog, chosen, values,
                                                  request.app.state.settings.result_limit)
                 query = get_query(chosen)
-                answer = _for_display(answer)
+                answer = _for_display(answer, catalog)
                 labels = {}
                 for p in query.params:
                     value = answer["params"].get(p.name)
                     collection = _PARAM_COLLECTIONS.get(p.kind)
                     if collection and (collection, value) in catalog.index:
                         labels[p.name] = catalog.index[(collection, value)]["label"]
+                    elif p.kind == "iri" and value in catalog.by_iri:
+                        labels[p.name] = catalog.label(value)
                 json_query = dict(answer["params"])
                 if catalog.plan:
                     json_query["plan"] = catalog.plan
-                context.update(answer=answer, answer_query=query, answer_labels=labels,
-                               answer_json=f"/queries/{chosen}/results?{urlencode(json_query)}")
+                answer_json = f"/queries/{chosen}/results?{urlencode(json_query)}"
+                context.update(answer=answer, answer_query=query, answer_labels=labels, answer_json=answer_json,
+                               answer_params=[{"label": PARAM_LABELS.get(p.kind, p.name),
+                                               "value": labels.get(p.name, answer["params"].get(p.name))}
+                                              for p in query.params if p.name in answer["params"]],
+                               headings=query.headings,
+                               dev_links=[{"href": answer_json, "text": "svaret som JSON"}])
             except ApiError as exc:
                 context["answer_error"] = exc.message
                 status = exc.status
         return _page(request, "questions.html", catalog, "questions", status=status, title="Frågor",
                      forms=_forms(catalog, chosen, request.query_params), sparql_text=EXAMPLE_SPARQL,
-                     sparql_result=None, sparql_error=None, csv_href=None, **_limits(request), **context)
+                     sparql_result=None, sparql_error=None, sparql_problem=None, csv_href=None, **_limits(request),
+                     **context)
 
     @router.api_route("/fragor/sparql", methods=["GET", "POST"], response_class=HTMLResponse)
     async def sparql_editor(request: Request):
@@ -655,10 +747,13 @@ def make_router(settings):
                 result = parse_sparql_json(catalog, media_type, body)
             except ApiError as exc:
                 error, status = exc.message, exc.status
+        problem = explain_sparql_error(error, text) if error else None
         return _page(request, "questions.html", catalog, "questions", status=status, title="Frågor",
-                     forms=_forms(catalog, None, {}), sparql_text=text, sparql_result=result, sparql_error=error,
+                     forms=_forms(catalog, None, {}), sparql_text=text, sparql_result=result,
+                     sparql_error=problem["message"] if problem else error, sparql_problem=problem,
                      csv_href="/fragor/sparql.csv?" + urlencode({"query": text}), answer=None, answer_error=None,
-                     answer_query=None, answer_json=None, answer_labels={}, chosen=None, **_limits(request))
+                     answer_query=None, answer_json=None, answer_labels={}, chosen=None, answer_params=[],
+                     headings={}, **_limits(request))
 
     @router.get("/fragor/sparql.csv")
     async def sparql_csv(request: Request):
@@ -697,9 +792,9 @@ def make_router(settings):
     async def search_page(request: Request):
         catalog = await _catalog(request)
         q = (request.query_params.get("q") or "")[:200]
-        if q and catalog._search_index is None:
-            await asyncio.to_thread(catalog.search_index)
-        hits = [{**h, "kind_label": KINDS[h["kind"]].singular.capitalize()} for h in catalog.search(q)] if q else []
+        if q and catalog.__dict__.get("_fulltext") is None:
+            await asyncio.to_thread(lambda: (catalog.search_index(), catalog.fulltext_index()))
+        hits = [{**h, "kind_label": KINDS[h["kind"]].singular.capitalize()} for h in catalog.fulltext(q)] if q else []
         return _page(request, "search.html", catalog, "search", title=f"Sök: {q}" if q else "Sök", q=q, hits=hits)
 
     # -- our static files --
@@ -724,9 +819,7 @@ def _forms(catalog: Catalog, chosen: str | None, values) -> list[dict]:
     from uvts.graph.queries import list_queries
 
     forms = []
-    for q in list_queries():
-        if q.is_violation_check:
-            continue
+    for q in ordered_questions(list_queries(), len(catalog.all_plans)):
         params = []
         for p in q.params:
             collection = _PARAM_COLLECTIONS.get(p.kind)
@@ -746,6 +839,26 @@ def _forms(catalog: Catalog, chosen: str | None, values) -> list[dict]:
                            "options": options, "value": value})
         forms.append({"name": q.name, "summary": q.summary, "params": params})
     return forms
+
+
+# The saved questions in the order a strategist meets them: who works on what, coverage, the
+# departments, forums and actors, places and ages, budget, gaps, provenance. Questions not
+# named here follow, by their Swedish summary.
+QUESTION_ORDER = ("who-works-on", "interventions-by-risk-and-level", "coverage-risk-level",
+                  "interventions-by-department", "forum-members", "forums-of-actor", "actors-by-category",
+                  "interventions-in-place", "interventions-for-children-under", "budget-by-risk-factor",
+                  "risk-factors-without-level", "interventions-without-goal", "forums-without-purpose",
+                  "same-activity", "source-of")
+NATIONAL_TAG = "nationellt"
+
+
+def ordered_questions(queries, plan_count: int) -> list:
+    """The saved questions to offer as forms, in :data:`QUESTION_ORDER`: checks (``*-violation``)
+    left out, and the national questions (tag ``nationellt``) only when the graph holds several
+    plans, after the plan's own questions."""
+    rank = {name: i for i, name in enumerate(QUESTION_ORDER)}
+    shown = [q for q in queries if not q.is_violation_check and (plan_count > 1 or NATIONAL_TAG not in q.tags)]
+    return sorted(shown, key=lambda q: (NATIONAL_TAG in q.tags, rank.get(q.name, len(rank)), q.summary.casefold()))
 
 
 def _page_memo(catalog: Catalog):
@@ -883,6 +996,7 @@ async def lifespan(app):
     """Make sure the all-plans catalogue exists (the REST module usually built it already);
     stop the report's worker process at shutdown."""
     await asyncio.to_thread(catalogs(app).get, None)
+    app.state.html_not_found = not_found_page
     try:
         yield
     finally:

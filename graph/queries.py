@@ -5,10 +5,12 @@ A saved query is a plain SPARQL file whose comment header documents it::
     #+ summary: Vem arbetar med en riskfaktor?
     #+ tags: riskfaktorer, aktörer
     #+ param: riskFactor risk-factor psykisk-ohalsa
+    #+ column: actor Aktör
 
 ``param`` names a variable, the kind of value (a resource type such as ``risk-factor``,
 or ``integer`` / ``string``) and an optional default. Values are bound as RDF terms by
-the store (never pasted into the query text).
+the store (never pasted into the query text). ``column`` gives an answer column (a variable of
+the SELECT) its Swedish heading, for pages and reports.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ class SavedQuery:
     summary: str
     tags: tuple[str, ...] = ()
     params: tuple[Param, ...] = field(default_factory=tuple)
+    columns: tuple[tuple[str, str], ...] = ()  # (variable, Swedish heading), from '#+ column:'
+
+    @property
+    def headings(self) -> dict[str, str]:
+        """Answer column (variable name) -> its Swedish heading."""
+        return dict(self.columns)
 
     @property
     def is_violation_check(self) -> bool:
@@ -57,7 +65,7 @@ class SavedQuery:
 
 def _parse(path: Path) -> SavedQuery:
     text = path.read_text(encoding="utf-8")
-    summary, tags, params = "", (), []
+    summary, tags, params, columns = "", (), [], []
     for line in text.splitlines():
         m = _HEADER.match(line.strip())
         if not m:
@@ -72,7 +80,12 @@ def _parse(path: Path) -> SavedQuery:
             if len(parts) < 2:
                 raise ValueError(f"{path.name}: '#+ param:' behöver namn och typ")
             params.append(Param(parts[0], parts[1], parts[2] if len(parts) > 2 else None))
-    return SavedQuery(path.stem, path, text, summary, tags, tuple(params))
+        elif key == "column":
+            name, _, heading = value.partition(" ")
+            if not heading.strip():
+                raise ValueError(f"{path.name}: '#+ column:' behöver variabel och rubrik")
+            columns.append((name.lstrip("?"), heading.strip()))
+    return SavedQuery(path.stem, path, text, summary, tags, tuple(params), tuple(columns))
 
 
 def list_queries(folder: Path = QUERIES_DIR) -> list[SavedQuery]:

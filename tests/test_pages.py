@@ -198,6 +198,110 @@ def test_risk_factor_page_says_who_works_on_it(client):
     assert "/views/risk-factor-psykisk-ohalsa" in page.links
 
 
+class Table(HTMLParser):
+    """The rows of the first ``<table>`` whose class contains ``cls``: each row a list of cells, each
+    cell ``{"text", "links"}``."""
+
+    def __init__(self, cls: str):
+        super().__init__(convert_charrefs=True)
+        self.cls, self.rows, self._depth, self._cell = cls, [], 0, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table" and not self.rows and self._depth == 0 and self.cls in (attrs.get("class") or "").split():
+            self._depth = 1
+        elif self._depth and tag == "tr":
+            self.rows.append([])
+        elif self._depth and tag in ("td", "th"):
+            self._cell = {"text": "", "links": []}
+            self.rows[-1].append(self._cell)
+        elif self._depth and tag == "a" and self._cell is not None:
+            self._cell["links"].append(attrs.get("href"))
+
+    def handle_endtag(self, tag):
+        if tag == "table" and self._depth:
+            self._depth = 0
+            self.done = True
+        elif tag in ("td", "th"):
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def table_rows(html: str, cls: str) -> list[list[dict]]:
+    t = Table(cls)
+    t.feed(html)
+    assert t.rows, f"no table.{cls}"
+    return t.rows
+
+
+def test_risk_factor_page_shows_each_actor_at_each_level_with_partners(client):
+    """Point 5: who works on psykisk ohälsa, at which level, with whom, in one table."""
+    html = client.get("/riskfaktorer/psykisk-ohalsa").text
+    rows = table_rows(html, "levels")
+    head = [c["text"].strip() for c in rows[0]]
+    assert head[:4] == ["Aktör", "Universell", "Selektiv", "Indikerad"] and head[-1] == "Samarbetar med"
+    body = {r[0]["links"][0]: r for r in rows[1:]}
+    who = client.get("/risk-factors/psykisk-ohalsa/actors").json()
+    assert set(body) == {a["actor"]["page"] for a in who["actors"]}
+    # every intervention against the risk factor is in its department's row, under each of its levels
+    level_column = {"universell": 1, "selektiv": 2, "indikerad": 3}
+    for link in client.get("/risk-factors/psykisk-ohalsa").json()["interventions"]:
+        iv = client.get(link["path"]).json()
+        row = body[iv["department"]["page"]]
+        for lv in iv["levels"]:
+            assert iv["page"] in row[level_column[lv["id"]]]["links"], (iv["id"], lv["id"])
+        for other in set(level_column) - {lv["id"] for lv in iv["levels"]}:
+            assert iv["page"] not in row[level_column[other]]["links"], (iv["id"], other)
+        # the partners: those involved are in the department's partner column, and it is in theirs
+        for partner in iv["involves"]:
+            assert partner["page"] in row[-1]["links"], (iv["id"], partner["id"])
+            if partner["page"] in body:
+                assert iv["department"]["page"] in body[partner["page"]][-1]["links"]
+    soc = body["/forvaltningar/stod-och-omsorg"]
+    assert "/insatser/stod-och-omsorg-3" in soc[1]["links"]  # Föräldrasupporten is universell
+    assert "Region Västerbotten" in soc[-1]["text"]
+    region = body["/aktorer/region-vasterbotten"]
+    assert "medverkar" in region[2]["text"] and "Extern aktör" in region[0]["text"]
+
+
+def test_start_page_visa_aktorerna_goes_to_the_risk_factor_table(client):
+    page = assert_page(client.get("/"), "Visa aktörerna")
+    targets = [l for l in page.links if l.endswith("#vem")]
+    assert len(targets) == 7 and "/riskfaktorer/psykisk-ohalsa#vem" in targets
+    assert 'id="vem"' in client.get("/riskfaktorer/psykisk-ohalsa").text
+
+
+def test_department_page_is_about_the_department(client):
+    """Point 10: interventions, partners, forums, budget with "ej angivet", plan text folded away."""
+    response = client.get("/forvaltningar/stod-och-omsorg")
+    page = assert_page(response, "Insatser som förvaltningen ansvarar för (12)", "Samarbetspartner",
+                       "Samverkansforum", "Budgettillskott", "35 000 000 kr", "ej angivet")
+    record = client.get("/departments/stod-och-omsorg").json()
+    for link in record["interventions"] + record["forums"] + record["involved_in"]:
+        assert link["page"] in page.links, link["id"]
+    html = response.text
+    # empty amounts say so: the budget table has no blank amount cell
+    budget = html[html.index("Budgetposter"):]
+    budget = budget[:budget.index("</table>")]
+    assert budget.count("ej angivet") == sum(1 for b in record["budget_items"] if b["amount"] is None) > 0
+    # the plan text is there, but folded away
+    folded = html[html.index('<details class="plan-text">'):]
+    assert html.index('<details class="plan-text">') < html.index('<pre class="plan-text"')
+    assert folded.index('<pre class="plan-text"') < folded.index("</details>")
+    assert folded.count('<pre class="plan-text"') == html.count('<pre class="plan-text"')
+    # partners: Grundskolan shares the most interventions with Stöd och omsorg
+    section = html[html.index('id="partner"'):]
+    assert section.index("/forvaltningar/grundskolan") < section.index("/aktorer/polisen")
+
+
+def test_short_plan_text_is_not_folded(client):
+    html = client.get("/insatser/stod-och-omsorg-3").text
+    assert '<pre class="plan-text"' in html and "<details class=\"plan-text\">" not in html
+
+
 def test_interventions_page_filters(client):
     page = assert_page(client.get("/insatser", params={"risk_factor": "psykisk-ohalsa", "level": "selektiv"}),
                        "8 av 46 insatser")
@@ -212,7 +316,7 @@ def test_interventions_page_filters(client):
 def test_unknown_resource_page_is_404_with_a_suggestion(client):
     response = client.get("/riskfaktorer/psykisk-ohals")
     assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
-    assert "Det finns ingen riskfaktor med id" in response.text
+    assert "Det finns ingen riskfaktor på adressen /riskfaktorer/psykisk-ohals." in response.text
     assert 'href="/riskfaktorer/psykisk-ohalsa"' in response.text
     assert client.get("/views/finns-inte").status_code == 404
     assert client.get("/riskfaktorer", params={"plan": "Ingenstans"}).status_code == 422
@@ -246,7 +350,8 @@ def test_question_page_has_a_form_per_saved_query(client):
     page = assert_page(response, "Sparade frågor", "Egen SPARQL-fråga")
     html = response.text
     for q in list_queries():
-        assert f'id="fraga-{q.name}"' in html, q.name
+        national = "nationellt" in q.tags  # one plan: the national questions are left out
+        assert (f'id="fraga-{q.name}"' in html) != national, q.name
     form = html[html.index('id="fraga-who-works-on"'):]
     form = form[:form.index("</form>")]
     assert '<select id="who-works-on-riskFactor" name="riskFactor">' in form
@@ -309,7 +414,7 @@ def test_sparql_editor_reports_errors_in_swedish(client):
 @pytest.mark.parametrize("q,href", [("polis", "/aktorer/polisen"), ("socialtjänsten", "/forvaltningar/stod-och-omsorg"),
                                     ("Bristande familjeförhållanden", "/riskfaktorer/sarbara-familjeforhallanden")])
 def test_search_page(client, q, href):
-    page = assert_page(client.get("/search", params={"q": q}), "träffar")
+    page = assert_page(client.get("/search", params={"q": q}), "träff")
     hits = [l for l in page.links if re.fullmatch(r"/([a-z]+)/[^/?#]+", l) and l.split("/")[1] in PAGE_KINDS]
     assert hits[0] == href
 
@@ -410,7 +515,8 @@ def test_a_planted_title_is_escaped_everywhere(planted_client):
         response = planted_client.get(path)
         assert response.status_code == 200, path
         assert "<script>alert" not in response.text and "onerror=alert(1)>" not in response.text, path
-        assert escaped in response.text, path
+        text = re.sub("</?mark>", "", response.text)  # search marks the matching words
+        assert escaped in text, path
         assert_no_external_references(response.text, path)
     assert planted_client.get("/interventions/stod-och-omsorg-1").json()["title"] == PLANTED
 
@@ -446,6 +552,10 @@ def test_pages_for_one_plan_among_many(tmp_path):
         page = c.get(sorted(expected)[0])
         assert page.status_code == 200 and "(ingen verklig text)" in page.text
         assert c.get("/", params={"plan": "Ingenstans"}).status_code == 422
+        # with several plans the national questions are offered, after the plan's own
+        ids = re.findall(r'id="fraga-([a-z0-9-]+)"', c.get("/fragor").text)
+        assert ids[0] == "who-works-on" and "budget-by-municipality" in ids
+        assert ids.index("budget-by-municipality") > ids.index("source-of")
 
 
 @pytest.mark.parametrize("path", ["/", "/riskfaktorer", "/insatser", "/views", "/views/network", "/fragor", "/rapport"])
@@ -454,3 +564,226 @@ def test_an_unknown_plan_gets_the_swedish_error_page(client, path):
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"].startswith("text/html")
     assert "ingen-sadan-plan" in response.text and "Till startsidan" in response.text
+
+
+# --- full-text search (point 6) -----------------------------------------------------------------------------------
+
+
+def _hits(client, q: str) -> list[str]:
+    page = assert_page(client.get("/search", params={"q": q}))
+    return [l for l in page.links if re.fullmatch(r"/([a-z]+)/[^/?#]+", l) and l.split("/")[1] in PAGE_KINDS]
+
+
+def test_search_finds_words_in_other_forms(client):
+    """"föräldrar" finds both parental-support interventions (Swedish stems as prefixes)."""
+    hits = _hits(client, "föräldrar")
+    assert "/insatser/stod-och-omsorg-3" in hits and "/insatser/arbetsmarknad-och-integration-3" in hits
+    html = client.get("/search", params={"q": "föräldrar"}).text
+    assert "<mark>Föräldrasupporten</mark>" in html and "<mark>Föräldrastöd</mark> till utrikesfödda" in html
+    assert re.search(r"Träff i (beskrivning|mål|uppföljning): [^<]*<mark>[Ff]öräldrar</mark>", html)
+
+
+def test_search_finds_the_interventions_of_a_risk_factor(client):
+    """"psykisk" finds the 8 interventions linked to psykisk ohälsa, and the risk factor first."""
+    hits = _hits(client, "psykisk")
+    expected = {l["page"] for l in client.get("/risk-factors/psykisk-ohalsa").json()["interventions"]}
+    assert len(expected) == 8 and expected <= set(hits)
+    assert hits[0] == "/riskfaktorer/psykisk-ohalsa"
+    html = client.get("/search", params={"q": "psykisk"}).text
+    assert f"{len(set(hits))} träffar" in html
+
+
+def test_search_ranks_names_first_and_says_one_hit(client):
+    hits = _hits(client, "Föräldrasupporten")
+    assert hits[0] == "/insatser/stod-och-omsorg-3"
+    html = client.get("/search", params={"q": "Bristande familjeförhållanden"}).text
+    assert "1 träff på" in html and "1 träffar" not in html
+    assert "Träff i andra namn: <mark>Bristande familjeförhållanden</mark>" in html
+    empty = client.get("/search", params={"q": "xyzzy"}).text
+    assert "0 träffar" in empty and "Inget matchade" in empty
+
+
+def test_search_marks_are_the_only_markup_in_a_hit(client):
+    """Matching text is escaped; only our <mark> is markup (the planted-title test covers hostile data)."""
+    from uvts.api.search import FullText
+
+    index = FullText([{"key": 1, "label": "Stöd <b>till</b> föräldrar & barn", "description": None}])
+    [hit] = index.search("föräldrarna")
+    assert hit["parts"] == [("Stöd <b>till</b> ", False), ("föräldrar", True), (" & barn", False)]
+    assert FullText([{"key": 1, "label": "x"}]).search('"*) OR (') == []
+
+
+# --- the 404 page (point 8) ---------------------------------------------------------------------------------------
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("path,nearest", [("/riskfaktor", "/riskfaktorer"), ("/Rapport", "/rapport"),
+                                          ("/forvaltning", "/forvaltningar"), ("/insatserna", "/insatser"),
+                                          ("/psykisk-ohalsa", "/riskfaktorer/psykisk-ohalsa"),
+                                          ("/riskfaktorer/psykisk-ohalsa/mer", "/riskfaktorer/psykisk-ohalsa")])
+def test_unknown_page_is_a_swedish_404_with_the_menu_and_the_nearest_page(client, path, nearest):
+    response = client.get(path, headers=BROWSER)
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert '<html lang="sv">' in html and "Sidan finns inte" in html and "Menade du" in html
+    for text in NAV_TEXTS:
+        assert f">{text}</a>" in html, text
+    suggestion = re.search(r'Menade du <a href="([^"]+)">', html).group(1)
+    assert suggestion == nearest
+    assert client.get(suggestion, headers=BROWSER).status_code == 200
+    assert_no_external_references(html, path)
+
+
+def test_unknown_address_still_answers_json_clients_in_the_error_shape(client):
+    for headers in ({}, {"accept": "application/json"}, {"accept": "*/*"}):
+        response = client.get("/riskfaktor", headers=headers)
+        assert response.status_code == 404 and response.json() == {
+            "ok": False, "error": "Det finns ingenting på /riskfaktor.", "status": 404}
+    assert client.post("/riskfaktor", headers=BROWSER).headers["content-type"].startswith("application/json")
+    nothing = client.get("/qqqqqqqqqq", headers=BROWSER)
+    assert nothing.status_code == 404 and "Menade du" not in nothing.text and "Sök i stället" in nothing.text
+
+
+def test_range_errors_are_phrased_properly(client):
+    response = client.get("/api/search", params={"q": "x", "limit": 100000})
+    assert response.status_code == 422
+    assert response.json()["error"] == "Begäran har ogiltiga parametrar: frågeparametern 'limit' har ett för stort värde."
+
+
+# --- Swedish only (point 7) ----------------------------------------------------------------------------------------
+
+# Words and strings that must not be on any page (visible text, the plan's own text and the
+# SPARQL editor's contents aside): English, internal names, ids, IRIs, wrong number forms.
+FORBIDDEN = ("På engelska", "Som JSON", "who-works-on", "Mental health", "Mental ill-health", "Expected", "found",
+             "riskFactor", "actorType", "viaType", "actorLabel", "Label", "None", "null", "IRI", "Id", "https:",
+             "http:", "w3id", "Not Found", "Search", "Home", "Submit", "results", "query", "Query", "the", "and",
+             "of", "Lack of", "Poverty", "1 träffar", "1 rader", "1 insatser", "1 förvaltningar", "är för stort")
+# an id such as stod-och-omsorg-1; not a file name (plan-2024.txt) or an address the user typed (/x/y-z)
+_SLUG = re.compile(r"(?<![/\w-])[a-z][a-z0-9]*(?:-[a-z0-9]+)+(?![\w-]|\.[a-z])")
+
+
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it, without the plan's own text (<pre>), the SPARQL
+    editor's contents (<textarea>) and the developer line of the footer."""
+    html = re.sub(r"<(pre|textarea)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r'<p class="dev">.*?</p>', " ", html, flags=re.S)
+    return " ".join(read(html).text)
+
+
+def every_page_kind(client) -> list[str]:
+    from uvts.graph.queries import list_queries
+
+    paths = ["/", "/insatser", "/views", "/fragor", "/rapport", "/search", "/search?q=psykisk",
+             "/search?q=Bristande familjeförhållanden", "/search?q=polis"]
+    for kind in KINDS.values():
+        paths.append(f"/{kind.page}")
+        paths += [i["page"] for i in client.get(f"/{kind.name}").json()["items"]]
+    paths += [f"/fragor?fraga={q.name}" for q in list_queries() if not q.is_violation_check]
+    return paths
+
+
+def test_no_english_ids_or_iris_on_any_page(client):
+    problems = []
+    pages_seen = every_page_kind(client)
+    for path in pages_seen + ["/riskfaktor", "/riskfaktorer/psykisk-ohals", "/fragor/sparql?query=SELECT"]:
+        response = client.get(path, headers=BROWSER)
+        assert response.headers["content-type"].startswith("text/html"), path
+        text = visible_text(response.text)
+        for word in FORBIDDEN:
+            if re.search(rf"(?<![\wåäöÅÄÖ]){re.escape(word)}(?![\wåäöÅÄÖ])", text):
+                problems.append((path, word))
+        problems += [(path, slug) for slug in _SLUG.findall(text)]
+    assert not problems, sorted({p[1] for p in problems})[:60]
+    assert len(pages_seen) > 170
+
+
+def test_the_forbidden_word_check_can_fail():
+    html = ('<main><p>Även kallad: Mental health problems</p><p>1 träffar</p><p>stod-och-omsorg-1</p>'
+            '<pre>psykisk-ohalsa Expected</pre></main>')
+    text = visible_text(html)
+    assert "Mental health" in text and "1 träffar" in text and _SLUG.findall(text) == ["stod-och-omsorg-1"]
+    assert "Expected" not in text
+
+
+# --- the question page (point 5) -----------------------------------------------------------------------------------
+
+
+def test_every_saved_query_names_each_column_in_swedish(store):
+    from uvts.graph.queries import list_queries, run_saved
+
+    for q in list_queries():
+        if q.is_violation_check:
+            continue
+        result = run_saved(store, q.name)
+        assert result.vars and set(result.vars) <= set(q.headings), (q.name, set(result.vars) - set(q.headings))
+        assert all(h[0].isupper() and not re.search(r"[a-z][A-Z]", h) for h in q.headings.values()), q.name
+
+
+def test_question_answers_have_swedish_headings_and_link_to_pages(client):
+    from uvts.graph.queries import get_query
+
+    response = client.get("/fragor", params={"fraga": "who-works-on", "riskFactor": "psykisk-ohalsa"})
+    html = response.text
+    answer = html[html.index('id="svar"'):]
+    heads = re.findall(r'<th scope="col">([^<]*)</th>', answer[:answer.index("</thead>")])
+    assert heads and set(heads) <= set(get_query("who-works-on").headings.values())
+    assert "Aktör" in heads and "Roll" in heads and "actor" not in heads
+    assert "för riskfaktor Psykisk ohälsa" in answer
+    assert re.search(r"\d+ rader för", answer)
+    one = client.get("/fragor", params={"fraga": "budget-by-municipality"}).text
+    assert "1 rad." in one or "1 rad " in one
+    # title beside a linked intervention is not repeated
+    by_dept = client.get("/fragor", params={"fraga": "interventions-by-department"}).text
+    by_dept = by_dept[by_dept.index('id="svar"'):]
+    assert ">Titel</th>" not in by_dept and ">Insats</th>" in by_dept and "/insatser/stod-och-omsorg-3" in by_dept
+
+
+def test_questions_are_in_a_sensible_order_without_tags(client):
+    from uvts.api.pages import QUESTION_ORDER
+
+    html = client.get("/fragor").text
+    ids = re.findall(r'id="fraga-([a-z0-9-]+)"', html)
+    assert ids[0] == "who-works-on" and ids == [n for n in QUESTION_ORDER if n in ids]
+    assert not re.search(r'class="tag"', html)
+
+
+def test_question_page_fits_the_screen_css(client):
+    """The select that made the page 1,465 px wide may not grow past its column (checked in Chromium too)."""
+    css = client.get("/static/style.css").text
+    assert "form .field select { width: 100%; max-width: 36rem;" in css
+
+
+def test_sparql_parse_errors_say_where_in_swedish(client):
+    import html as html_lib
+
+    query = "PREFIX uvts: <https://w3id.org/uvts/ontology#>\nSELECT * WHERE {\n  ?s ?p\n}"
+    bad = client.post("/fragor/sparql", data={"query": query})
+    assert bad.status_code == 400
+    text = visible_text(bad.text)
+    # the parser (pyparsing) reports the triple's start or its end, depending on what it parsed before
+    found = re.search(r"Frågan kunde inte tolkas: rad (\d), kolumn (\d): oväntat ”(\?|\})” här\.", text)
+    assert found, text[-600:]
+    line, column = int(found.group(1)), int(found.group(2))
+    assert line in (3, 4) and "Expected" not in text and "line:" not in text
+    shown = re.search(r'<pre class="sparql-problem"[^>]*>(.*?)</pre>', bad.text, re.S).group(1)
+    assert html_lib.unescape(shown) == query.splitlines()[line - 1] + "\n" + " " * (column - 1) + "^"
+    assert query.splitlines()[line - 1][column - 1] == found.group(3)
+
+
+def test_wording_helpers():
+    import doctest
+
+    from uvts.api import page_text, search
+    from uvts.api.page_text import explain_sparql_error, plural
+
+    for module in (page_text, search):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
+    assert plural(1, "rad", "rader") == "1 rad" and plural(10000, "rad", "rader") == "10\u00a0000 rader"
+    # Oxigraph's parser (the worker's) words it differently: explained the same way
+    problem = explain_sparql_error("Frågan kunde inte tolkas: error at 2:26: expected OPTIONAL",
+                                   "PREFIX x: <a:b>\nSELECT * WHERE { ?s y:p ?o }")
+    assert problem["message"] == "Frågan kunde inte tolkas: rad 2, kolumn 26: här förväntades OPTIONAL."
+    assert problem["source_line"] == "SELECT * WHERE { ?s y:p ?o }" and problem["marker"] == " " * 25 + "^"
+    assert explain_sparql_error("Frågan kunde inte köras: tidsgränsen", "x") is None

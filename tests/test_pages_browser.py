@@ -222,3 +222,209 @@ def test_the_guard_catches_a_request_outside_loopback(browser, base_url):
     page.wait_for_timeout(300)
     context.close()
     assert guard.blocked == ["https://example.org/bild.png"]
+
+
+# --- every page kind at phone and laptop width: no overflow, axe, screenshots (issue 16) --------------------------
+
+from pathlib import Path  # noqa: E402
+
+from axe import violations  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "pages"
+VIEWPORTS = {"1366": {"width": 1366, "height": 900}, "390": {"width": 390, "height": 844}}
+
+# One address per page kind (and the pages the issue named).
+PAGE_KINDS = {
+    "start": "/", "riskfaktorer": "/riskfaktorer", "riskfaktor": "/riskfaktorer/psykisk-ohalsa",
+    "forvaltningar": "/forvaltningar", "forvaltning": "/forvaltningar/stod-och-omsorg", "aktorer": "/aktorer",
+    "aktor": "/aktorer/region-vasterbotten", "forum": "/forum/sspf", "plats": "/platser/alidhem",
+    "niva": "/nivaer/selektiv", "grunduppdrag": "/grunduppdrag/fritid", "insatser": "/insatser",
+    "insats": "/insatser/stod-och-omsorg-3", "natverk": "/views", "fragor": "/fragor",
+    "fragesvar": "/fragor?fraga=who-works-on&riskFactor=psykisk-ohalsa", "rapport": "/rapport",
+    "sok": "/search?q=f%C3%B6r%C3%A4ldrar", "saknas": "/riskfaktor",
+    "sparqlfel": "/fragor/sparql?query=SELECT%20*%20WHERE%20%7B%20%3Fs%20%7D",
+}
+STATUS = {"saknas": 404, "sparqlfel": 400}
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def sized(request, browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="sv-SE", viewport=VIEWPORTS[request.param])
+    guard = Guard(context)
+    page = guard.watch(context.new_page())
+    page.set_default_timeout(30_000)
+    page.guard = guard
+    yield page, request.param
+    context.close()
+    guard.check()
+
+
+def _expected_error(guard, status: int) -> None:
+    """Forget the console's note of a status this test asked for (a 404 page, a refused query)."""
+    guard.errors = [e for e in guard.errors if f"status of {status}" not in e]
+
+
+def _overflow(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def test_every_page_kind_fits_the_screen_and_passes_axe(sized):
+    page, width = sized
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems = {}
+    for name, path in PAGE_KINDS.items():
+        response = page.goto(path)
+        assert response is not None and response.status == STATUS.get(name, 200), path
+        page.locator("h1").wait_for()
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        if _overflow(page) > 0:
+            problems[path] = f"{_overflow(page)} px wider than the window"
+        found = violations(page)
+        if found:
+            problems[f"{path} (axe)"] = found
+    _expected_error(page.guard, 404)
+    _expected_error(page.guard, 400)
+    assert not problems, problems
+
+
+def test_the_department_page_is_short_and_the_plan_text_folded(sized):
+    page, width = sized
+    page.goto("/forvaltningar/stod-och-omsorg")
+    details = page.locator("details.plan-text").first
+    assert not details.locator("pre").is_visible()
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height < (6000 if width == "1366" else 10000), height  # it was 17,000 px at 1366
+    assert page.get_by_role("heading", name="Samarbetspartner (8)").is_visible()
+    details.locator("summary").click()
+    details.locator("pre").first.wait_for(state="visible")
+    assert _overflow(page) <= 0
+
+
+def test_two_clicks_from_the_start_page_to_who_works_at_which_level(page):
+    page, guard = page
+    page.set_viewport_size(VIEWPORTS["1366"])
+    page.goto("/")
+    row = page.locator("table tr", has=page.get_by_role("link", name="Psykisk ohälsa", exact=True))
+    with page.expect_navigation():
+        row.get_by_role("link", name="Visa aktörerna").click()
+    assert page.url.endswith("/riskfaktorer/psykisk-ohalsa#vem")
+    table = page.locator("table.levels")
+    page.wait_for_function("() => { const r = document.getElementById('vem').getBoundingClientRect();"
+                           " return r.top >= 0 && r.top < window.innerHeight; }")
+    heads = table.locator("thead th").all_inner_texts()
+    assert heads[:4] == ["Aktör", "Universell", "Selektiv", "Indikerad"]
+    soc = table.locator("tbody tr:has(th a:text-is('Stöd och omsorg'))")
+    assert "Föräldrasupporten" in soc.locator("td").nth(0).inner_text()
+    with page.expect_navigation():
+        soc.get_by_role("link", name="Föräldrasupporten").first.click()
+    assert page.url.endswith("/insatser/stod-och-omsorg-3")
+
+
+def test_full_text_search_in_the_browser(page):
+    page, guard = page
+    page.goto("/")
+    page.locator("#sok-ruta").fill("föräldrar")
+    with page.expect_navigation():
+        page.locator("#sok-ruta").press("Enter")
+    hits = page.locator("ol.hits > li")
+    names = page.locator("ol.hits > li > a").all_inner_texts()
+    assert "Föräldrasupporten" in names and "Föräldrastöd till utrikesfödda" in names
+    assert page.locator("ol.hits mark").count() >= len(names)
+    assert re.fullmatch(r"\d+ träffar på ”?föräldrar”?\.", page.locator("#antal").inner_text().replace('"', ""))
+    assert hits.count() == len(names)
+    page.goto("/search?q=psykisk")
+    assert len(page.locator("ol.hits > li > a").all_inner_texts()) >= 9
+
+
+def test_a_browser_gets_the_swedish_404_page(page):
+    page, guard = page
+    for path, nearest in (("/riskfaktor", "Riskfaktorer"), ("/Rapport", "Rapport")):
+        response = page.goto(path)
+        assert response.status == 404 and response.headers["content-type"].startswith("text/html")
+        assert page.locator("h1").inner_text() == "Sidan finns inte"
+        assert page.locator("header nav a").count() == 11
+        with page.expect_navigation():
+            page.locator("main").get_by_role("link", name=nearest).click()
+        assert page.locator("h1").inner_text() in (nearest, "Rapport")
+    _expected_error(guard, 404)
+
+
+def test_keyboard_skip_link_and_search(page):
+    page, guard = page
+    page.goto("/riskfaktorer/psykisk-ohalsa")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Hoppa till innehållet"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#innehall")
+    # the wide table can be scrolled from the keyboard: its region takes focus
+    region = page.locator("#vem-avsnitt .table-wrap")
+    assert region.get_attribute("tabindex") == "0"
+    # Tab reaches the search box from the top of the page
+    page.goto("/")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "sok-ruta":
+            break
+    assert page.evaluate("document.activeElement.id") == "sok-ruta"
+    page.keyboard.type("polis")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("ol.hits a").first.inner_text() == "Polisen"
+
+
+def test_print_style_of_the_risk_factor_and_department_pages(page):
+    page, guard = page
+    page.goto("/riskfaktorer/psykisk-ohalsa")
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible() and not page.locator("footer.site").is_visible()
+    assert page.locator("table.levels").is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('table.levels thead')).display") == "table-header-group"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.pdf(path=str(ARTIFACTS / "riskfaktor-utskrift.pdf"), format="A4")
+    page.goto("/forvaltningar/stod-och-omsorg")
+    assert not page.locator("form").first.is_visible()
+    assert _overflow(page) <= 0
+
+
+def test_the_question_page_is_no_wider_than_the_window(sized):
+    page, width = sized
+    page.goto("/fragor")
+    widest = page.evaluate("Math.max(...[...document.querySelectorAll('select')].map(s => s.getBoundingClientRect().right))")
+    assert widest <= page.viewport_size["width"], widest
+    assert _overflow(page) <= 0
+
+
+def test_sparql_error_shows_the_position_in_swedish(page):
+    page, guard = page
+    page.goto("/fragor")
+    editor = page.locator("#sparql-query")
+    editor.fill("SELECT * WHERE {\n  ?s ?p\n}")
+    with page.expect_navigation():
+        editor.press("Control+Enter")
+    alert = page.locator("#sparql-svar")
+    _expected_error(guard, 400)
+    found = re.search(r"Frågan kunde inte tolkas: rad (\d), kolumn (\d): oväntat ”(\?|\})” här\.", alert.inner_text())
+    assert found and "Expected" not in alert.inner_text()
+    line, column = int(found.group(1)), int(found.group(2))
+    assert alert.locator("pre.sparql-problem").inner_text() == \
+        ["SELECT * WHERE {", "  ?s ?p", "}"][line - 1] + "\n" + " " * (column - 1) + "^"
+
+
+def test_tables_become_cards_on_a_phone(sized):
+    """At 390 px the interventions and the risk factor's level table are read as one card per row,
+    each value named; at 1366 they are tables."""
+    page, width = sized
+    page.goto("/insatser")
+    cell = page.locator("table.cards tbody tr").first.locator("td").nth(1)
+    label = cell.evaluate("e => getComputedStyle(e, '::before').content")
+    display = cell.evaluate("e => getComputedStyle(e).display")
+    if width == "390":
+        assert label == '"Förvaltning: "' and display == "block"
+    else:
+        assert display == "table-cell"
+    page.goto("/riskfaktorer/psykisk-ohalsa")
+    cell = page.locator("table.levels tbody tr").first.locator("td").first
+    assert cell.evaluate("e => getComputedStyle(e).display") == ("block" if width == "390" else "table-cell")
+    assert _overflow(page) <= 0
