@@ -147,25 +147,33 @@ def split_tall_rows(table: dict, max_lines: int = MAX_ROW_LINES) -> dict:
 
 
 def column_widths(table: dict) -> list[int]:
-    """Each column's share of the table width in percent, from its content: the average length of
-    its filled cells (a list by its longest item), at least the header's longest word, at most 45
-    characters. The PDF lays tables out with these fixed widths (``table-layout: fixed``), so
-    that WeasyPrint does not measure every cell's smallest and largest width first, which was a
-    fifth of the report's layout time."""
+    """Each column's share of the table width in percent, from its content. Every column gets
+    at least the width of its longest word (header or cells, up to 16 characters), and the
+    rest of the page width is shared by the average length of the filled cells (a list by
+    its longest item, at most 45 characters). The PDF lays tables out with these fixed
+    widths (``table-layout: fixed``), so that WeasyPrint does not measure every cell's
+    smallest and largest width first, which was a fifth of the report's layout time."""
     from .report_document import format_value
 
-    weights = []
+    minimum, weights = [], []
     for k, col in enumerate(table["columns"]):
-        lengths = []
+        lengths, longest_word = [], 0
         for row in table["rows"]:
             shown = format_value(row[k], col["type"])
-            lengths.append(max((len(x) for x in shown), default=0) if isinstance(shown, list) else len(shown))
-        filled = [n for n in lengths if n] or [0]  # empty cells do not make a column narrow
-        average = sum(filled) / len(filled)
+            texts = shown if isinstance(shown, list) else [shown]
+            lengths.append(max((len(x) for x in texts), default=0))
+            longest_word = max([longest_word] + [len(w) for x in texts for w in x.split()])
         header = max((len(w) for w in str(col["label"]).split()), default=1)
-        weights.append(max(header * 0.8, min(average, 45.0), 3.0))
-    total = sum(weights) or 1.0
-    shares = [max(4, round(w / total * 100)) for w in weights]
+        filled = [n for n in lengths if n] or [0]  # empty cells do not make a column narrow
+        minimum.append(min(max(header, longest_word, 3), 16) * _CHAR_MM * 0.9 + 2.5)
+        weights.append(min(sum(filled) / len(filled), 45.0))
+    spare = _LINE_MM - sum(minimum)
+    if spare < 0:  # more columns than the page holds at their smallest: shrink all alike
+        mm = [m * _LINE_MM / sum(minimum) for m in minimum]
+    else:
+        total = sum(weights) or 1.0
+        mm = [m + spare * w / total for m, w in zip(minimum, weights)]
+    shares = [max(1, round(x / _LINE_MM * 100)) for x in mm]
     shares[shares.index(max(shares))] -= sum(shares) - 100  # sum to exactly 100
     return shares
 
