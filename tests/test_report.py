@@ -931,3 +931,21 @@ def test_pdf_never_fails_on_long_names(tmp_path):
     text = _squash("\n".join(pages))
     assert len(pages) > 20 and "Om rapporten" in text
     assert _long("Stöd och omsorg")[:60] in text
+
+
+ENGLISH = ("the", "and", "of", "with", "none", "null", "true", "false", "level", "actor", "forum_pairs", "score",
+           "networkx", "intervention", "department", "budget_addition", "edition", "meeting", "page")
+PLURALS = ("insatser", "förvaltningar", "externa aktörer", "luckor", "träffar", "rader", "aktörer", "medlemmar",
+           "preventionsnivåer", "områden", "grupper", "sidor")
+
+
+@pytest.mark.parametrize("edition", ["fullstandig", "mote"])
+def test_report_text_is_swedish_with_correct_plurals(store, edition):
+    text = " ".join(parse_html(render_document(build_document(store, date=DATE, edition=edition),
+                                               "html").decode("utf-8")).text)
+    words = {w.casefold() for w in re.findall(r"[A-Za-zÅÄÖåäö_]+", text)}
+    assert not words & set(ENGLISH), words & set(ENGLISH)
+    assert not re.search(r"https?://|w3id|uvts:|\bIRI\b", text)
+    for plural in PLURALS:  # one of anything is singular ("1 lucka", never "1 luckor")
+        assert not re.search(rf"(?<![\d ,]) ?\b1 {plural}\b", text), plural
+    assert not re.search(r"\b[a-z]+(?:-[a-z]+)+-\d+\b", text), "an intervention id (slug) is shown"
