@@ -813,7 +813,7 @@ def test_pdf_table_text_is_at_least_9_pt(pdf_file):
 
 def test_cover_has_plan_municipality_date_version_and_is_filled(pdf_file, pages, doc):
     cover = _squash(pages[0])
-    for text in ("Aktivitetsplan 2024–2026 – Umeå växer tryggt och säkert", "Kommun Umeå kommun",
+    for text in ("Aktivitetsplan 2024–2026 – Umeå växer tryggt och säkert", "Kommun Umeå kommun", "Period 2024–2026",
                  f"Datum {DATE}", f"Version {doc['data_version']}", "Fullständig utgåva", "46", "insatser",
                  "56 700 000 kr", "kronor i budgettillskott", "I rapporten"):
         assert text in cover, text

@@ -9,6 +9,7 @@ the end.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 __all__ = ["cover", "colophon"]
@@ -39,8 +40,9 @@ def cover(ctx, plans: list[dict], subtitle: str) -> dict:
     if len(plans) == 1:
         p = plans[0]
         rows += [["Plan", p["label"]], ["Kommun", p["municipality_label"]]]
-        if p.get("period"):
-            rows.append(["Period", str(p["period"])])
+        if p.get("period"):  # an ISO interval "2024/2026" as people write it: "2024–2026"
+            rows.append(["Period", re.sub(r"^(\d{4})(?:-\d\d(?:-\d\d)?)?/(\d{4})(?:-\d\d(?:-\d\d)?)?$", r"\1–\2",
+                                          str(p["period"]))])
     else:
         rows += [["Planer", subtitle]]
     rows += [["Datum", ctx["date"].isoformat()], ["Version", ctx["version"]], ["Utgåva", EDITIONS[ctx["edition"]]]]
