@@ -2,15 +2,19 @@
 
 :func:`build_document` reads the store once (the typed graph, a few SPARQL queries for
 facts the projection does not carry, such as source lines), runs the analyses on that
-graph, draws the charts, and returns one *document*, a plain dict that every renderer
+graph, and returns one *document*, a plain dict that every renderer
 (HTML, PDF, Markdown, XLSX) turns into its format. No renderer looks at the graph or the
 analyses itself, so the four formats cannot disagree.
 
 A document::
 
     {"title", "subtitle", "date": "YYYY-MM-DD", "data_version": 12 hex digits, "seed",
+     "edition": "fullstandig" | "mote", "edition_label",
      "plans": [{"id", "label", "municipality_label", "period"}],
-     "meta": [[label, value], …] (shown on the cover after the date and data version),
+     "meta": [[label, value], …],
+     "cover": {"rows": [[label, value], …] (plan, municipality, period, date, version, edition),
+               "figures": [[number, label], …], "guide": [[section title, text], …]},
+     "colophon": [[label, text], …] (data version and how it is made, seed, …),
      "sections": [section, …], "sheets": [table, …]}
 
     section = {"id": anchor, "title", "level": 1 | 2, "break": bool (starts a new page),
@@ -21,7 +25,10 @@ A document::
             | {"type": "figure", "chart": name, "title", "caption", "svg": bytes or None, "alt"}
     table   = {"id", "title", "explanation" (or None), "sheet" (XLSX sheet name),
                "columns": [{"label", "type"}], "rows": [[value, …], …], "row_header": bool,
-               "matrix": bool}
+               "matrix": bool, "heat_max": number or None (a heatmap: cells shaded by their share),
+               "bar": column index or None (bars beside that column's amounts)}
+
+The sections and the editions they belong to are listed in :func:`_sections`.
 
 Column types: ``text``, ``integer``, ``number``, ``score``, ``sek`` (kronor), ``list`` (a
 list of texts, shown one per line) and ``names`` (a list of short names, shown comma-separated). Values are ``str``, ``int``, ``float``, ``None`` or a list of ``str``.
