@@ -87,6 +87,9 @@ REPORT_FORMATS = {
     "md": ("text/markdown; charset=utf-8", "Markdown", "ren text"),
 }
 
+# The report's editions: ?utgava= value -> Swedish name (the full one is the default)
+REPORT_EDITIONS = {"fullstandig": "fullständig utgåva", "mote": "mötesutgåva"}
+
 # The most rows of a user's SPARQL answer shown as a table (the CSV has them all).
 SHOWN_ROWS = 1000
 
@@ -773,6 +776,10 @@ def make_router(settings):
         pq = _plan_query(catalog)
         formats = [{"href": f"/report.{ext}{pq}", "title": title, "ext": ext, "text": text}
                    for ext, (_, title, text) in REPORT_FORMATS.items()]
+        meeting_q = f"{pq}&utgava=mote" if pq else "?utgava=mote"
+        formats.insert(2, {"href": f"/report.pdf{meeting_q}", "title": "PDF, mötesutgåva", "ext": "pdf",
+                           "text": "kort utgåva för mötet: sammanfattning, värmekartor, luckor, överlapp och forum "
+                                   "(högst tolv sidor)"})
         return _page(request, "report.html", catalog, "report", title="Rapport", formats=formats)
 
     @router.get("/report.{ext}")
@@ -780,8 +787,12 @@ def make_router(settings):
         if ext not in REPORT_FORMATS:
             raise ApiError(404, f"Rapporten finns som {', '.join('report.' + e for e in REPORT_FORMATS)}; "
                                 f"inte som report.{ext}.")
+        edition = request.query_params.get("utgava") or "fullstandig"
+        if edition not in REPORT_EDITIONS:
+            raise ApiError(400, f"Rapporten finns i utgåvorna {' och '.join(REPORT_EDITIONS)} "
+                                f"(utgava=mote för mötesutgåvan); inte som utgava={edition[:40]}.")
         catalog = await catalog_for(request, request.query_params.get("plan") or None)
-        content, media_type, filename = await run_report(request.app, catalog, ext)
+        content, media_type, filename = await run_report(request.app, catalog, ext, edition)
         return Response(content, media_type=media_type,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -927,7 +938,7 @@ def _render_chart(catalog: Catalog, name: str, ext: str) -> bytes:
 
 
 def build_report_file(data_dirs: list[str], store_kind: str, store_path: str | None, fmt: str, plan: str | None,
-                      date) -> tuple[bytes, str, str]:
+                      date, edition: str = "fullstandig") -> tuple[bytes, str, str]:
     """Open the store and render the report: ``(content, media type, file name)``.
 
     Runs in a separate process (see :func:`run_report`): rendering a PDF takes tens of
@@ -939,7 +950,7 @@ def build_report_file(data_dirs: list[str], store_kind: str, store_path: str | N
 
     store, _ = open_store([Path(d) for d in data_dirs], store_kind, Path(store_path) if store_path else None)
     try:
-        return tuple(report_file(fmt, store, plan=plan, date=date))
+        return tuple(report_file(fmt, store, plan=plan, date=date, edition=edition))
     finally:
         store.close()
 
@@ -955,21 +966,23 @@ def _report_pool(app):
     return pool
 
 
-async def run_report(app, catalog: Catalog, fmt: str) -> tuple[bytes, str, str]:
-    """The report of the catalogue's plan scope in one format, rendered in a worker process and
-    remembered for the day (the report carries its date). ``app.state.report_runner``, when set,
-    replaces the worker process (a function of ``(fmt, plan, date)``)."""
+async def run_report(app, catalog: Catalog, fmt: str, edition: str = "fullstandig") -> tuple[bytes, str, str]:
+    """The report of the catalogue's plan scope in one format and edition, rendered in a worker
+    process and remembered for the day (the report carries its date). ``app.state.report_runner``,
+    when set, replaces the worker process (a function of ``(fmt, plan, date)``, given
+    ``edition=`` as well for the meeting edition)."""
     import datetime
 
     today = datetime.date.today()
-    key = ("report", fmt, today)
+    key = ("report", fmt, today) if edition == "fullstandig" else ("report", fmt, today, edition)
     memo = _page_memo(catalog)
     with catalog._lock:
         if key in memo:
             return memo[key]
     runner = getattr(app.state, "report_runner", None)
     if runner is not None:
-        out = await asyncio.to_thread(runner, fmt, catalog.plan, today)
+        extra = {} if edition == "fullstandig" else {"edition": edition}
+        out = await asyncio.to_thread(runner, fmt, catalog.plan, today, **extra)
     else:
         settings = app.state.settings
         loop = asyncio.get_running_loop()
@@ -983,7 +996,7 @@ async def run_report(app, catalog: Catalog, fmt: str) -> tuple[bytes, str, str]:
         try:
             out = await loop.run_in_executor(_report_pool(app), build_report_file, [str(d) for d in dirs],
                                              settings.store, str(settings.store_path) if settings.store_path else None,
-                                             fmt, catalog.plan, today)
+                                             fmt, catalog.plan, today, edition)
         except DataError as exc:
             first = str(exc).splitlines()[0] if str(exc) else "okänt fel"
             raise ApiError(503, f"Rapporten kan inte göras just nu: datan på disken har fel ({first}). Rätta filen "

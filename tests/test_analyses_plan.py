@@ -230,11 +230,16 @@ def test_overlap_of_forums(results):
     # three forums where the plan names only Grundskolan (lines 1245-1249)
     for x in range(3):
         for y in range(x + 1, 3):
-            assert pairs[frozenset((school[x], school[y]))]["score"] == 1.0
+            pair = pairs[frozenset((school[x], school[y]))]
+            assert pair["score"] == 1.0
+            # one shared named member is not enough to call two forums identical
+            assert pair["identical"] is False and "samma namngivna medlemmar" not in pair["description"]
     sspf = pairs[frozenset((forum("sspf"), forum("uvts-arbetsgrupp")))]
     # SSPF's five members (l.2670, 2910; not Förskolan) all sit in UVTS arbetsgrupp's ten
     assert sspf["score"] == 0.5
     assert (sspf["only_a"] if sspf["a"] == forum("sspf") else sspf["only_b"]) == []
+    assert sspf["identical"] is False  # UVTS arbetsgrupp has four more members
+    assert not any(p["identical"] for p in pairs.values())  # the plan has no two forums with the same members
 
 
 # --- actors ----------------------------------------------------------------------------------

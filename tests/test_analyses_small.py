@@ -404,6 +404,24 @@ def test_forum_pairs():
         (forum("f1"), forum("f4"), 0.6667), (forum("f2"), forum("f4"), 0.3333)]
     assert pairs[0]["shared"] == [act("x"), dep("a")] and pairs[0]["only_a"] == [] and pairs[0]["only_b"] == [dep("b")]
     assert O.forum_pairs(G, min_jaccard=0.5) == pairs[:1]
+    assert not any(p["identical"] for p in pairs)
+
+
+def test_forums_are_identical_only_with_two_shared_named_members():
+    G = build({dep("a"): ("Department", "A", {}), act("x"): ("ExternalActor", "X", {}),
+               forum("f1"): ("CollaborationForum", "F1", {}), forum("f2"): ("CollaborationForum", "F2", {}),
+               forum("f3"): ("CollaborationForum", "F3", {}), forum("f4"): ("CollaborationForum", "F4", {})},
+              [(dep("a"), "member_of", forum("f1")), (dep("a"), "member_of", forum("f2")),
+               (dep("a"), "member_of", forum("f3")), (act("x"), "member_of", forum("f3")),
+               (dep("a"), "member_of", forum("f4")), (act("x"), "member_of", forum("f4"))])
+    pairs = {(p["a"], p["b"]): p for p in O.forum_pairs(G)}
+    one = pairs[forum("f1"), forum("f2")]  # both name only A: Jaccard 1, but not identical
+    assert one["score"] == 1.0 and one["identical"] is False
+    assert "samma namngivna medlemmar" not in one["description"]
+    two = pairs[forum("f3"), forum("f4")]  # both name A and X
+    assert two["score"] == 1.0 and two["identical"] is True
+    assert "samma namngivna medlemmar" in two["description"]
+    assert pairs[forum("f1"), forum("f3")]["identical"] is False
 
 
 def test_tokens():

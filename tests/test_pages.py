@@ -466,6 +466,27 @@ def test_report_pdf_download_is_wired_to_the_report(client, monkeypatch):
     assert client.get("/report.doc").status_code == 404
 
 
+def test_report_meeting_edition_download(client, monkeypatch):
+    calls = []
+
+    def fake(fmt, plan, date, edition="fullstandig"):
+        calls.append((fmt, plan, edition))
+        return b"%PDF-1.7 mote", "application/pdf", f"samverkanskartlaggning-{date.isoformat()}-{edition}.pdf"
+
+    monkeypatch.setattr(client.app.state, "report_runner", fake, raising=False)
+    from collections import OrderedDict
+
+    monkeypatch.setattr(catalogs(client.app).get(None), "_page_memo", OrderedDict(), raising=False)
+    page = client.get("/rapport").text
+    assert 'href="/report.pdf?utgava=mote"' in page and "mötesutgåva" in page
+    response = client.get("/report.pdf?utgava=mote")
+    assert calls == [("pdf", None, "mote")]
+    assert response.status_code == 200 and response.content == b"%PDF-1.7 mote"
+    assert response.headers["content-disposition"].endswith('-mote.pdf"')
+    bad = client.get("/report.pdf?utgava=kort")
+    assert bad.status_code == 400 and "utgava=mote" in bad.text
+
+
 # --- static files, print style -----------------------------------------------------------------------------------
 
 

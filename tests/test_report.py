@@ -39,8 +39,10 @@ from virtuoso import virtuoso_server  # noqa: F401  (the session fixture: a Virt
 DATE = "2026-11-25"
 OTHER_DATE = "2027-03-04"
 SECTION_TITLES = ["Sammanfattning", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", "Täckning", "Budget",
-                  "Luckor", "Uppföljning", "Överlappande insatser", "Samverkansforum", "Nyckelaktörer", "Förvaltningarna", "Metod",
-                  "Bilaga: alla insatser och deras källor"]
+SECTION_TITLES = ["Sammanfattning", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", "Täckning", "Budget",
+                  "Luckor", "Uppföljning", "Överlappande insatser", "Samverkansforum", "Nyckelaktörer", "Förvaltningarna",
+                  "Metod"]
+MEETING_TITLES = ["Sammanfattning", "Täckning", "Luckor", "Överlappande insatser", "Samverkansforum"]
 RISK_FACTORS = ["Avsaknad av positiva sammanhang och förebilder", "Ekonomisk utsatthet", "Psykisk ohälsa",
                 "Skolmisslyckande", "Synlig närvaro av kriminella i den offentliga miljön",
                 "Sårbara familjeförhållanden", "Utanförskap"]
@@ -124,9 +126,12 @@ def test_document_has_every_part_of_the_issue(doc):
     by_id = {s["id"]: s for s in iter_sections(doc["sections"])}
     assert [s["title"] for s in by_id["riskfaktorer"]["sections"]] == RISK_FACTORS
     assert [s["title"] for s in by_id["forvaltningar"]["sections"]] == DEPARTMENTS
-    figures = [b["chart"] for s in iter_sections(doc["sections"]) for b in s["blocks"] if b["type"] == "figure"]
-    assert sorted(figures) == sorted(["tackning-riskfaktor-niva", "tackning-riskfaktor-forvaltning",
-                                      "budget-per-forvaltning", "budget-per-riskfaktor"])
+    tables = {b["table"]["id"]: b["table"] for s in iter_sections(doc["sections"]) for b in s["blocks"]
+              if b["type"] == "table"}
+    # the heatmaps are the matrices themselves, shaded; the budget tables carry bars
+    assert {i for i, t in tables.items() if t["heat_max"]} == {"tackning-niva", "tackning-forvaltning",
+                                                                "tackning-alder", "budget-matris"}
+    assert {i for i, t in tables.items() if t["bar"] is not None} == {"budget-per-forvaltning", "budget-per-riskfaktor"}
     assert re.fullmatch(r"[0-9a-f]{12}", doc["data_version"])
     assert doc["date"] == DATE
     ids = [s["id"] for s in iter_sections(doc["sections"])]
@@ -146,6 +151,8 @@ def test_summary_states_counts_budget_gaps_overlaps_and_actors(doc, results, sto
     pairs = find_table(results["overlap"], "intervention_pairs")["rows"]
     assert f"{len(pairs)} par av insatser" in text
     assert "Grundskolan 1 och Stöd och omsorg 7" in text
+    # no two forums name the same two or more members (three pairs name only Grundskolan)
+    assert "inga två forum har samma namngivna medlemmar" in text and "varav 3 har samma" not in text
     top = find_table(results["actors"], "centrality")["rows"][0]["actor"]
     assert results["actors"]["labels"][top] in text
 
@@ -153,8 +160,8 @@ def test_summary_states_counts_budget_gaps_overlaps_and_actors(doc, results, sto
 def test_each_risk_factor_says_who_works_on_it_at_which_level(doc, results, store):
     section = next(s for s in iter_sections(doc["sections"]) if s["id"] == "riskfaktor-psykisk-ohalsa")
     table = next(b["table"] for b in section["blocks"] if b["type"] == "table")
-    assert [c["label"] for c in table["columns"]] == ["Aktör", "Typ", "Roll", "Universell", "Selektiv", "Indikerad",
-                                                      "Ingen nivå"]
+    # no empty column: no intervention on psykisk ohälsa lacks a level, so "Ingen nivå" is left out
+    assert [c["label"] for c in table["columns"]] == ["Aktör", "Roll", "Universell", "Selektiv", "Indikerad"]
     rows = {r[0]: r for r in table["rows"]}
     # the answer of the saved query "who works on psykisk ohälsa", as the report shows it
     who = store.select("""PREFIX uvts: <https://w3id.org/uvts/ontology#>
@@ -165,15 +172,17 @@ def test_each_risk_factor_says_who_works_on_it_at_which_level(doc, results, stor
     assert {r["label"] for r in who} <= set(rows)
     # Förskolan's interventions on psykisk ohälsa at each level, straight from the graph
     level_rows = store.select("""PREFIX uvts: <https://w3id.org/uvts/ontology#>
-        SELECT ?n ?level WHERE {
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?n ?level ?title WHERE {
           ?i uvts:addresses <https://w3id.org/uvts/id/risk-factor/psykisk-ohalsa> ;
              uvts:responsibleDepartment <https://w3id.org/uvts/id/department/forskolan> ;
-             uvts:sequenceNumber ?n ; uvts:preventionLevel ?level }""").values()
+             uvts:sequenceNumber ?n ; uvts:preventionLevel ?level ; dcterms:title ?title }""").values()
     assert level_rows
     for r in level_rows:
-        column = ["universell", "selektiv", "indikerad"].index(r["level"].rsplit("/", 1)[-1]) + 3
-        assert f"Förskolan {r['n']}" in rows["Förskolan"][column]
-    assert "ansvarig" in rows["Förskolan"][2]
+        column = ["universell", "selektiv", "indikerad"].index(r["level"].rsplit("/", 1)[-1]) + 2
+        # named by title with the code, not by the code alone
+        assert f"{r['title']} (Förskolan {r['n']})" in rows["Förskolan"][column]
+    assert "ansvarig" in rows["Förskolan"][1]
     counts = find_table(results["coverage"], "risk_factor_by_level")
     k = [r["key"] for r in counts["rows"]].index("psykisk-ohalsa")
     total = counts["row_totals"][k]["value"]
@@ -197,15 +206,28 @@ def test_department_page_has_interventions_levels_risk_factors_budget_and_base_m
     assert [[r[0], r[1]] for r in table["rows"]] == [[t["n"], t["title"]] for t in titles]
 
 
-def test_method_section_uses_the_analyses_own_explanations(doc, results):
+def test_method_is_plain_swedish_with_the_technical_terms_in_a_glossary(doc, results):
+    from uvts.visualisations.report_method import GLOSSARY, TECHNICAL_TERMS
+
     method = next(s for s in doc["sections"] if s["id"] == "metod")
-    text = json.dumps(method, ensure_ascii=False)
+    plain = [b["text"] for s in iter_sections([method]) if s["id"] != "ordlista" for b in s["blocks"]
+             if b["type"] == "paragraph"]
+    assert [s["title"] for s in method["sections"]] == ["Täckning", "Luckor", "Överlapp", "Nyckelaktörer", "Ordlista"]
+    for term in TECHNICAL_TERMS:
+        assert not any(term.casefold() in p.casefold() for p in plain), term
+    glossary = dict(next(b for b in method["sections"][-1]["blocks"] if b["type"] == "definitions")["items"])
+    for term in ("Jaccardindex", "TF-IDF", "Mellanhetscentralitet", "Egenvektorcentralitet", "Gradcentralitet",
+                 "Louvain-metoden", "Bro", "Slumpfrö", "Dataversion"):
+        assert glossary[term] == GLOSSARY[term]
+    # the terms the analyses' explanations use are all in the glossary
+    used = " ".join(t["explanation"] for res in results.values() for t in res["tables"])
+    for word in ("Jaccardindex", "TF-IDF", "mellanhetscentralitet", "Louvain"):
+        assert word in used and any(word.casefold() in g.casefold() for g in glossary), word
+    # the analyses' own (technical) explanations stay available in the workbook
+    sheet = json.dumps(next(t for t in doc["sheets"] if t["id"] == "metod"), ensure_ascii=False)
     for res in results.values():
-        assert res["explanation"] in text
         for t in res["tables"]:
-            assert t["explanation"] in text
-    for kind in find_table(results["gaps"], "gaps")["kinds"]:
-        assert kind["explanation"] in text
+            assert t["explanation"] in sheet
 
 
 def test_appendix_lists_every_intervention_with_its_source_lines(doc, store):
@@ -224,7 +246,7 @@ def test_pdf_headings_are_extractable_text(pages):
     text = _squash("\n".join(pages))
     for title in SECTION_TITLES + RISK_FACTORS + DEPARTMENTS + ["Innehåll", "Samverkanskartläggning"]:
         assert title in text, title
-    assert "Täckning: riskfaktor × preventionsnivå" in text  # the chart's title is text too (SVG)
+    assert "Riskfaktor × preventionsnivå" in text
 
 
 def test_pdf_has_date_version_and_page_number_on_every_page(pages, doc):
@@ -293,7 +315,7 @@ def test_pdf_bookmarks_follow_the_sections(pdf_file):
                          check=True).stdout
     root = ET.fromstring(out)
     outline = root.find("outline")
-    assert [item.text for item in outline.findall("item")] == SECTION_TITLES
+    assert [item.text for item in outline.findall("item")] == SECTION_TITLES + ["Om rapporten"]
     nested = [item.text for sub in outline.findall("outline") for item in sub.findall("item")]
     assert set(RISK_FACTORS + DEPARTMENTS) <= set(nested)
 
@@ -348,11 +370,12 @@ def _tiny_png() -> bytes:
     return buf.getvalue()
 
 
-def test_pdf_is_the_same_for_the_same_data_and_date(doc, tmp_path):
+def test_pdf_is_the_same_for_the_same_data_and_date(doc, store, tmp_path):
     small = {**doc, "sections": doc["sections"][:1]}  # a short document keeps this fast
     first = render_document(small, "pdf")
     assert render_document(small, "pdf") == first
-    later = {**small, "date": OTHER_DATE}
+    other = build_document(store, date=OTHER_DATE)
+    later = {**other, "sections": other["sections"][:1]}
     (tmp_path / "a.pdf").write_bytes(first)
     (tmp_path / "b.pdf").write_bytes(render_document(later, "pdf"))
     a = [p.replace(DATE, "DATUM") for p in pdf_pages(tmp_path / "a.pdf")]
@@ -431,18 +454,25 @@ def test_html_references_nothing_outside_itself(html):
     assert not re.search(r"(?i)\b(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", css)
 
 
-def test_html_embeds_the_charts_as_svg(html, doc):
-    page = parse_html(html)
-    images = [v for tag, name, v in page.refs if tag == "img"]
-    assert len(images) == 4
-    for src in images:
-        assert src.startswith("data:image/svg+xml;base64,")
-        svg = base64.b64decode(src.split(",", 1)[1])
-        assert svg.lstrip().startswith((b"<?xml", b"<svg"))
-        # nothing inside the pictures points outside them either
-        for ref in re.findall(rb'(?:xlink:)?href="([^"]*)"', svg):
-            assert ref.startswith((b"#", b"data:")), ref[:40]
-    assert "Sårbara familjeförhållanden".encode() in base64.b64decode(images[0].split(",", 1)[1])
+def test_html_heatmap_cells_are_shaded_by_their_value(html, results):
+    from uvts.visualisations.report_html import HEAT_STEPS
+
+    table = re.search(r'<table id="tabell-tackning-niva" class="matrix heatmap">(.*?)</table>', html, re.S).group(1)
+    m = find_table(results["coverage"], "risk_factor_by_level")
+    top = max(c["value"] for cells in m["cells"] for c in cells)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    assert len(rows) == len(m["rows"])
+    for row, cells in zip(rows, m["cells"]):
+        tds = re.findall(r'<td class="([^"]*)">([^<]*)', row)
+        for (cls, text), cell in zip(tds, cells):  # the total column is the last, unshaded
+            assert text == str(cell["value"])
+            shade = re.search(r"heat-(\d)", cls)
+            if cell["value"] == 0:
+                assert shade is None
+            else:
+                assert int(shade.group(1)) == max(1, min(HEAT_STEPS, round(cell["value"] / top * HEAT_STEPS)))
+        assert "heat-" not in tds[-1][0]
+    assert "<img" not in html  # no pictures: the heatmaps and bars are the tables themselves
 
 
 def test_html_carries_date_version_sections_and_print_rules(html, doc):
@@ -531,9 +561,11 @@ def test_markdown_renders_with_headings_tables_date_and_version(md, doc):
         assert f"<h3>{htmllib.escape(title, quote=False)}</h3>" in rendered, title
     assert page.tags.count("table") >= 30
     assert md.count(f"Dataversion {doc['data_version']}") >= len(SECTION_TITLES)
-    appendix = md.split("## Bilaga")[1]
+    # every intervention with its source lines, on its department's page
+    departments = md.split("## Förvaltningarna")[1]
     for row in next(t for t in doc["sheets"] if t["id"] == "insatser")["rows"]:
-        line = next(x for x in appendix.splitlines() if x.startswith(f"| {report_markdown.md_escape(row[0])} |"))
+        start = f"| {row[2]} | {report_markdown.md_escape(row[3])} |"
+        line = next(x for x in departments.splitlines() if x.startswith(start))
         assert line.rstrip().endswith(f"| {row[-1]} |"), line
 
 
@@ -713,3 +745,209 @@ def test_report_modules_load_no_heavy_library_until_used():
             "print(sorted(m for m in ('matplotlib', 'weasyprint', 'openpyxl', 'jinja2') if m in sys.modules))")
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- the report for a meeting (issue 16, point 9) ----------------------------------------------------
+
+
+def _all_tables(doc):
+    shown = [b["table"] for s in iter_sections(doc["sections"]) for b in s["blocks"] if b["type"] == "table"]
+    return shown + doc["sheets"]
+
+
+def test_no_table_has_an_empty_column(doc):
+    for t in _all_tables(doc):
+        for k, col in enumerate(t["columns"][1:], start=1):
+            values = [row[k] for row in t["rows"]]
+            if not values:
+                continue
+            if t["matrix"]:
+                assert not (col.get("catch_all") and not any(values)), (t["id"], col["label"])
+            else:
+                assert any(v not in (None, "", []) for v in values), (t["id"], col["label"])
+    risk_tables = [t for t in _all_tables(doc) if t["id"].startswith("vem-")]
+    assert len(risk_tables) == len(RISK_FACTORS)
+    # "Ingen nivå" only where an intervention on the risk factor has no level
+    assert 0 < sum(any(c["label"] == "Ingen nivå" for c in t["columns"]) for t in risk_tables) < len(risk_tables)
+
+
+def test_empty_columns_are_dropped_and_filled_ones_kept():
+    from uvts.visualisations.report_document import drop_empty_columns
+
+    t = {"columns": [{"label": "Aktör", "type": "text"}, {"label": "Ingen nivå", "type": "list"},
+                     {"label": "Selektiv", "type": "list"}, {"label": "Antal", "type": "integer"}],
+         "rows": [["A", [], ["x"], 0], ["B", None, [], None]], "matrix": False}
+    drop_empty_columns(t)
+    assert [c["label"] for c in t["columns"]] == ["Aktör", "Selektiv", "Antal"]  # 0 is a value
+    assert t["rows"] == [["A", ["x"], 0], ["B", [], None]]
+    m = {"columns": [{"label": "Riskfaktor"}, {"label": "Universell"}, {"label": "Ingen nivå", "catch_all": True},
+                     {"label": "Totalt", "total": True}], "rows": [["R", 0, 0, 0]], "matrix": True}
+    assert [c["label"] for c in drop_empty_columns(m)["columns"]] == ["Riskfaktor", "Universell", "Totalt"]
+
+
+def _chars(path: Path):
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LTChar
+
+    def walk(o):
+        if isinstance(o, LTChar):
+            yield o
+        elif hasattr(o, "__iter__"):
+            for x in o:
+                yield from walk(x)
+
+    for page in extract_pages(str(path)):
+        yield page, list(walk(page))
+
+
+FOOTER_TOP = 20 / 25.4 * 72  # the bottom page margin (20 mm) holds the running footer
+
+
+def test_pdf_table_text_is_at_least_9_pt(pdf_file):
+    sizes = []
+    for page, chars in _chars(pdf_file):
+        body = [c for c in chars if c.y0 > FOOTER_TOP and c.get_text().strip()]
+        small = [c.get_text() for c in body if c.size < 8.95]
+        assert not small, f"page {page.pageid}: text under 9 pt: {''.join(small)[:80]}"
+        sizes += [round(c.size, 1) for c in body]
+    assert min(sizes) >= 9.0 and sizes.count(9.0) > 5000  # the tables' text is set in 9 pt
+
+
+def test_cover_has_plan_municipality_date_version_and_is_filled(pdf_file, pages, doc):
+    cover = _squash(pages[0])
+    for text in ("Aktivitetsplan 2024–2026 – Umeå växer tryggt och säkert", "Kommun Umeå kommun", "Period 2024–2026",
+                 f"Datum {DATE}", f"Version {doc['data_version']}", "Fullständig utgåva", "46", "insatser",
+                 "56 700 000 kr", "kronor i budgettillskott", "I rapporten"):
+        assert text in cover, text
+    assert doc["cover"]["figures"][0] == ["46", "insatser"]
+    assert "Slumpfrö" not in cover  # the seed and how the version is made are in the colophon
+    colophon = _squash(pages[-1])
+    assert "Om rapporten" in colophon and "Slumpfrö 0:" in colophon and "SHA-256" in colophon
+    page, chars = next(_chars(pdf_file))
+    body = [c for c in chars if c.y0 > FOOTER_TOP and c.get_text().strip()]
+    top, bottom = max(c.y1 for c in body), min(c.y0 for c in body)
+    usable = page.height - FOOTER_TOP - 16 / 25.4 * 72
+    assert (top - bottom) / usable > 0.7, "the cover's text spans most of the page"
+
+
+@pytest.fixture(scope="module")
+def meeting_doc(store):
+    return build_document(store, date=DATE, edition="mote")
+
+
+def test_meeting_edition_has_the_meeting_sections_in_at_most_12_pages(meeting_doc, tmp_path):
+    assert [s["title"] for s in meeting_doc["sections"]] == MEETING_TITLES
+    coverage = next(s for s in meeting_doc["sections"] if s["id"] == "tackning")
+    assert [s["id"] for s in coverage["sections"]] == ["tackning-niva", "tackning-forvaltning"]
+    path = tmp_path / "mote.pdf"
+    path.write_bytes(render_document(meeting_doc, "pdf"))
+    pages = pdf_pages(path)
+    assert 5 <= len(pages) <= 12
+    text = _squash("\n".join(pages))
+    for title in MEETING_TITLES + ["Mötesutgåva", "Riskfaktor × preventionsnivå", "Riskfaktor × förvaltning",
+                                   "Forum med överlappande medlemmar"]:
+        assert title in text, title
+    for k, page in enumerate(pages, start=1):
+        assert f"Sida {k} av {len(pages)}" in _squash(page)
+    # the same table text size rule holds in the short edition
+    assert all(c.size >= 8.95 for _, chars in _chars(path) for c in chars if c.y0 > FOOTER_TOP)
+
+
+def test_edition_on_the_command_line_and_in_the_download_api(store, tmp_path, monkeypatch, capsys):
+    from uvts.api.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--format", "md", "--edition", "mote", "--store", "memory", "--date", DATE]) == 0
+    text = (tmp_path / f"samverkanskartlaggning-umea-uvts-2024-2026-{DATE}-mote.md").read_text(encoding="utf-8")
+    assert "mötesutgåva" in capsys.readouterr().out
+    assert [line[3:] for line in text.splitlines() if line.startswith("## ")] == \
+        ["Innehåll"] + MEETING_TITLES + ["Om rapporten"]
+    assert "Utgåva | Mötesutgåva" in text
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "--edition", "kort"])
+    assert exc.value.code == 2
+    assert report_file("md", store, date=DATE, edition="mote").filename.endswith(f"{DATE}-mote.md")
+    with pytest.raises(ValueError, match="okänd utgåva"):
+        render_report("md", store, edition="kort")
+
+
+def test_forums_are_called_identical_only_with_two_shared_members(doc, results):
+    pairs = next(t for t in doc["sheets"] if t["id"] == "overlapp-forum")
+    col = [c["label"] for c in pairs["columns"]].index("Samma medlemmar")
+    one_member = [p for p in find_table(results["overlap"], "forum_pairs")["rows"]
+                  if not p["only_a"] and not p["only_b"]]
+    assert len(one_member) == 3 and all(len(p["shared"]) == 1 for p in one_member)  # Grundskolan only
+    assert {row[col] for row in pairs["rows"]} == {"nej"}
+
+
+def test_tall_rows_are_split_so_no_row_exceeds_a_page():
+    from uvts.visualisations.report_html import MAX_ROW_LINES, _cell_lines, split_tall_rows
+
+    items = [f"Insats {k} " + "med en mycket lång titel " * 8 for k in range(40)]
+    t = {"columns": [{"label": "Aktör", "type": "text"}, {"label": "Roll", "type": "text"},
+                     {"label": "Universell", "type": "list"}, {"label": "Selektiv", "type": "list"}],
+         "rows": [["Stöd och omsorg", "ansvarig", items, items[:3]], ["Kultur", "medverkar", ["a"], []]],
+         "row_header": True}
+    out = split_tall_rows(t)
+    assert len(out["rows"]) > 3 and out["rows"][-1] == ["Kultur", "medverkar", ["a"], []]
+    chars = int(182.0 / 4 / 1.9)
+    for row in out["rows"]:
+        assert max(_cell_lines(v, chars) for v in row) <= MAX_ROW_LINES
+    split = out["rows"][:-1]
+    assert [x for row in split for x in row[2]] == items and [x for row in split for x in row[3]] == items[:3]
+    assert split[0][0] == "Stöd och omsorg" and all(r[0] == "Stöd och omsorg (forts.)" for r in split[1:])
+    assert t["rows"][0][2] is items  # the document itself is not changed
+
+
+def _long(text: str, n: int = 200) -> str:
+    words = " – Brottsförebyggandesamordningsarbetsgruppsledningen" + \
+        " och samverkan mellan socialtjänsten, skolan och civilsamhället i stadsdelarna" * 4
+    return (text + words)[:n]
+
+
+def test_pdf_never_fails_on_long_names(tmp_path):
+    """Every department, intervention, actor and forum renamed to 200 characters: the PDF of
+    the full edition is written (WeasyPrint used to stop with ``assert not page_is_empty``)."""
+    import yaml
+
+    folder = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA, folder)
+    for path in (folder / "departments").glob("*.yaml"):
+        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        d["name"] = _long(d["name"])
+        for iv in d["interventions"]:
+            iv["title"] = _long(iv["title"])
+        path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for name in ("forums.yaml", "actors.yaml"):
+        path = folder / name
+        items = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for it in items:
+            it["name"] = _long(it["name"])
+        path.write_text(yaml.safe_dump(items, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    store, _ = open_store([folder], kind="memory")
+    doc = build_document(store, date=DATE)
+    assert max(len(t) for t in (r[3] for r in next(t for t in doc["sheets"] if t["id"] == "insatser")["rows"])) == 200
+    path = tmp_path / "lang.pdf"
+    path.write_bytes(render_document(doc, "pdf"))
+    pages = pdf_pages(path)
+    text = _squash("\n".join(pages))
+    assert len(pages) > 20 and "Om rapporten" in text
+    assert _long("Stöd och omsorg")[:60] in text
+
+
+ENGLISH = ("the", "and", "of", "with", "none", "null", "true", "false", "level", "actor", "forum_pairs", "score",
+           "networkx", "intervention", "department", "budget_addition", "edition", "meeting", "page")
+PLURALS = ("insatser", "förvaltningar", "externa aktörer", "luckor", "träffar", "rader", "aktörer", "medlemmar",
+           "preventionsnivåer", "områden", "grupper", "sidor")
+
+
+@pytest.mark.parametrize("edition", ["fullstandig", "mote"])
+def test_report_text_is_swedish_with_correct_plurals(store, edition):
+    text = " ".join(parse_html(render_document(build_document(store, date=DATE, edition=edition),
+                                               "html").decode("utf-8")).text)
+    words = {w.casefold() for w in re.findall(r"[A-Za-zÅÄÖåäö_]+", text)}
+    assert not words & set(ENGLISH), words & set(ENGLISH)
+    assert not re.search(r"https?://|w3id|uvts:|\bIRI\b", text)
+    for plural in PLURALS:  # one of anything is singular ("1 lucka", never "1 luckor")
+        assert not re.search(rf"(?<![\d ,]) ?\b1 {plural}\b", text), plural
+    assert not re.search(r"\b[a-z]+(?:-[a-z]+)+-\d+\b", text), "an intervention id (slug) is shown"

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .report_document import build_document
+from .report_document import DEFAULT_EDITION, EDITIONS, build_document, check_edition
 from .report_meta import data_version, report_date
 
-__all__ = ["FORMATS", "ReportFile", "build_document", "render_document", "render_report", "report_file",
+__all__ = ["FORMATS", "EDITIONS", "DEFAULT_EDITION", "ReportFile", "build_document", "render_document", "render_report", "report_file",
            "media_type", "report_filename", "data_version", "report_date"]
 
 # format -> (media type, file extension)
@@ -42,7 +42,6 @@ FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "md": ("text/markdown; charset=utf-8", "md"),
 }
-_NEEDS_CHARTS = {"html", "pdf"}
 
 
 class ReportFile(NamedTuple):
@@ -64,13 +63,15 @@ def media_type(fmt: str) -> str:
     return FORMATS[_check(fmt)][0]
 
 
-def report_filename(fmt: str, date, plan_id: str | None = None) -> str:
-    """``samverkanskartlaggning[-PLAN]-YYYY-MM-DD.EXT`` (ASCII, safe in a Content-Disposition header)."""
+def report_filename(fmt: str, date, plan_id: str | None = None, edition: str | None = None) -> str:
+    """``samverkanskartlaggning[-PLAN]-YYYY-MM-DD[-mote].EXT`` (ASCII, safe in a Content-Disposition
+    header); the meeting edition ends in ``-mote``."""
     from uvts.graph.namespaces import slugify
 
     day = report_date(date).isoformat()
     middle = f"-{slugify(plan_id)}" if plan_id else ""
-    return f"samverkanskartlaggning{middle}-{day}.{FORMATS[_check(fmt)][1]}"
+    suffix = f"-{check_edition(edition)}" if edition and check_edition(edition) != DEFAULT_EDITION else ""
+    return f"samverkanskartlaggning{middle}-{day}{suffix}.{FORMATS[_check(fmt)][1]}"
 
 
 def render_document(doc: dict, fmt: str) -> bytes:
@@ -93,21 +94,25 @@ def render_document(doc: dict, fmt: str) -> bytes:
     return render_markdown(doc).encode("utf-8")
 
 
-def render_report(fmt: str, store, plan: str | None = None, date=None, seed: int = 0) -> bytes:
+def render_report(fmt: str, store, plan: str | None = None, date=None, seed: int = 0,
+                  edition: str | None = None) -> bytes:
     """Build the report from ``store`` (one plan, or every plan when ``plan`` is None) and render it.
 
     ``fmt``: ``html``, ``pdf``, ``xlsx`` or ``md``. ``date``: a date or ``YYYY-MM-DD``
     (default ``SOURCE_DATE_EPOCH``, else today). Raises ValueError for an unknown format
     or date and :class:`uvts.graph.plans.PlanError` for an unknown plan (Swedish messages).
+    ``edition``: ``fullstandig`` (default) or ``mote``, the short meeting edition.
     """
     fmt = _check(fmt)
-    doc = build_document(store, plan=plan, seed=seed, date=date, charts=fmt in _NEEDS_CHARTS)
+    doc = build_document(store, plan=plan, seed=seed, date=date, edition=edition)
     return render_document(doc, fmt)
 
 
-def report_file(fmt: str, store, plan: str | None = None, date=None, seed: int = 0) -> ReportFile:
+def report_file(fmt: str, store, plan: str | None = None, date=None, seed: int = 0,
+                edition: str | None = None) -> ReportFile:
     """:func:`render_report` with the media type and a file name, for a download."""
     fmt = _check(fmt)
-    doc = build_document(store, plan=plan, seed=seed, date=date, charts=fmt in _NEEDS_CHARTS)
+    doc = build_document(store, plan=plan, seed=seed, date=date, edition=edition)
     plan_id = doc["plans"][0]["id"] if len(doc["plans"]) == 1 else None
-    return ReportFile(render_document(doc, fmt), media_type(fmt), report_filename(fmt, doc["date"], plan_id))
+    return ReportFile(render_document(doc, fmt), media_type(fmt),
+                      report_filename(fmt, doc["date"], plan_id, doc["edition"]))

@@ -50,7 +50,7 @@ def cmd_report(args) -> int:
         return _fail(str(exc), 2)
     store = _open(args)
     try:
-        result = report_file(args.format, store, plan=args.plan, date=date, seed=args.seed)
+        result = report_file(args.format, store, plan=args.plan, date=date, seed=args.seed, edition=args.edition)
     except PlanError as exc:
         return _fail(str(exc), 1)
     if args.output == "-":
@@ -60,7 +60,8 @@ def cmd_report(args) -> int:
         return 0
     target = Path(args.output) if args.output else Path(result.filename)
     write_atomic(target, result.content)
-    print(f"Skrev {target} ({args.format}, {len(result.content)} byte, datum {date.isoformat()}).")
+    edition = "mötesutgåva" if args.edition == "mote" else "fullständig utgåva"
+    print(f"Skrev {target} ({args.format}, {edition}, {len(result.content)} byte, datum {date.isoformat()}).")
     return 0
 
 
@@ -100,6 +101,9 @@ def add_commands(subparsers, add_common) -> None:
     p.add_argument("--date", default=None, metavar="ÅÅÅÅ-MM-DD",
                    help="datum i rapporten (standard: SOURCE_DATE_EPOCH om satt, annars dagens datum)")
     p.add_argument("--seed", type=int, default=0, help="slumpfrö för Louvain-grupperna (standard 0)")
+    p.add_argument("--edition", "--utgava", dest="edition", choices=("fullstandig", "mote"), default="fullstandig",
+                   help="fullstandig (alla delar, standard) eller mote: en kort mötesutgåva med sammanfattning, "
+                        "värmekartor, luckor, överlapp och forum")
     p.set_defaults(func=cmd_report)
 
     p = subparsers.add_parser(

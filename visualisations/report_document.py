@@ -2,15 +2,19 @@
 
 :func:`build_document` reads the store once (the typed graph, a few SPARQL queries for
 facts the projection does not carry, such as source lines), runs the analyses on that
-graph, draws the charts, and returns one *document*, a plain dict that every renderer
+graph, and returns one *document*, a plain dict that every renderer
 (HTML, PDF, Markdown, XLSX) turns into its format. No renderer looks at the graph or the
 analyses itself, so the four formats cannot disagree.
 
 A document::
 
     {"title", "subtitle", "date": "YYYY-MM-DD", "data_version": 12 hex digits, "seed",
+     "edition": "fullstandig" | "mote", "edition_label",
      "plans": [{"id", "label", "municipality_label", "period"}],
-     "meta": [[label, value], …] (shown on the cover after the date and data version),
+     "meta": [[label, value], …],
+     "cover": {"rows": [[label, value], …] (plan, municipality, period, date, version, edition),
+               "figures": [[number, label], …], "guide": [[section title, text], …]},
+     "colophon": [[label, text], …] (data version and how it is made, seed, …),
      "sections": [section, …], "sheets": [table, …]}
 
     section = {"id": anchor, "title", "level": 1 | 2, "break": bool (starts a new page),
@@ -21,7 +25,10 @@ A document::
             | {"type": "figure", "chart": name, "title", "caption", "svg": bytes or None, "alt"}
     table   = {"id", "title", "explanation" (or None), "sheet" (XLSX sheet name),
                "columns": [{"label", "type"}], "rows": [[value, …], …], "row_header": bool,
-               "matrix": bool}
+               "matrix": bool, "heat_max": number or None (a heatmap: cells shaded by their share),
+               "bar": column index or None (bars beside that column's amounts)}
+
+The sections and the editions they belong to are listed in :func:`_sections`.
 
 Column types: ``text``, ``integer``, ``number``, ``score``, ``sek`` (kronor), ``list`` (a
 list of texts, shown one per line) and ``names`` (a list of short names, shown comma-separated). Values are ``str``, ``int``, ``float``, ``None`` or a list of ``str``.
@@ -168,7 +175,7 @@ def _table(id: str, title: str, columns: list[tuple[str, str]], rows: list[list]
            sheet: str | None = None, row_header: bool = False, matrix: bool = False) -> dict:
     return {"id": id, "title": title, "explanation": explanation, "sheet": sheet,
             "columns": [{"label": label, "type": typ} for label, typ in columns], "rows": rows,
-            "row_header": row_header, "matrix": matrix}
+            "row_header": row_header, "matrix": matrix, "heat_max": None, "bar": None}
 
 
 def _block_table(table: dict) -> dict:
@@ -207,6 +214,14 @@ class _Names:
 
     def many(self, iris) -> list[str]:
         return [self(x) for x in iris]
+
+    def titled(self, iri) -> str:
+        """An intervention by its title with its code: ``Föräldrasupporten (Stöd och omsorg 7)``;
+        anything else as :meth:`__call__`."""
+        if iri in self.iv and iri in self.G:
+            title = _label(self.G, iri)
+            return f"{title} ({self.iv[iri]})" if title and title != self.iv[iri] else self.iv[iri]
+        return self(iri)
 
 
 _TYPE_OF = {"iri": "text", "iris": "names", "codes": "text", "reasons": "list", "sek": "sek", "score": "score",
@@ -249,8 +264,13 @@ def records_table(t: dict, name: _Names, sheet: str | None, id: str | None = Non
                   rows, t["explanation"], sheet)
 
 
-def matrix_table(t: dict, sheet: str | None, id: str | None = None) -> dict:
-    """A matrix of an analysis as a document table: a header column, the cells and a total."""
+def matrix_table(t: dict, sheet: str | None, id: str | None = None, heat: bool = False) -> dict:
+    """A matrix of an analysis as a document table: a header column, the cells and a total.
+
+    A column with no IRI in the analysis (a catch-all such as "Ingen nivå") is marked
+    ``catch_all`` (left out when it is 0 everywhere). With ``heat`` the table is shown as a
+    heatmap: ``heat_max`` is the largest cell (totals left out) and the renderers shade each
+    cell by its share of it."""
     sek = t.get("value_label") == "Kronor"
     typ = "sek" if sek else "integer"
     columns = [(t["value_label"], "text")] + [(c["label"], typ) for c in t["columns"]]
@@ -263,7 +283,16 @@ def matrix_table(t: dict, sheet: str | None, id: str | None = None) -> dict:
         if has_total:
             row.append(t["row_totals"][k]["value"])
         rows.append(row)
-    return _table(id or t["name"], t["title"], columns, rows, t["explanation"], sheet, row_header=True, matrix=True)
+    table = _table(id or t["name"], t["title"], columns, rows, t["explanation"], sheet, row_header=True, matrix=True)
+    for col, src in zip(table["columns"][1:], t["columns"]):
+        if src.get("iri", "") is None:
+            col["catch_all"] = True
+    if has_total:
+        table["columns"][-1]["total"] = True
+    if heat:
+        values = [c["value"] for cells in t["cells"] for c in cells if isinstance(c["value"], (int, float))]
+        table["heat_max"] = max(values, default=0) or None
+    return table
 
 
 def _find(res: dict, name: str) -> dict:
@@ -290,28 +319,44 @@ def _select(store, query: str, plan: str | None):
     return select_in_plan(store, query, plan)
 
 
-def build_document(store, plan: str | None = None, seed: int = 0, date=None, charts: bool = True) -> dict:
+EDITIONS = {"fullstandig": "Fullständig utgåva", "mote": "Mötesutgåva"}
+DEFAULT_EDITION = "fullstandig"
+FULL, MEETING = frozenset({"fullstandig"}), frozenset({"fullstandig", "mote"})
+
+
+def check_edition(edition: str | None) -> str:
+    """``edition`` or the default; a Swedish ValueError for an unknown one."""
+    edition = edition or DEFAULT_EDITION
+    if edition not in EDITIONS:
+        raise ValueError(f"okänd utgåva '{edition}'; välj {' eller '.join(EDITIONS)}")
+    return edition
+
+
+def build_document(store, plan: str | None = None, seed: int = 0, date=None, charts: bool = True,
+                   edition: str | None = None) -> dict:
     """Read ``store`` (one plan, or all plans when ``plan`` is None) and build the report's document.
 
     ``date`` is a :class:`datetime.date`, an ISO string or ``None`` (``SOURCE_DATE_EPOCH``,
-    else today); ``seed`` goes to the analyses (Louvain communities). ``charts=False``
-    does not draw the figures (their blocks stay, with ``svg`` None): Markdown and XLSX
-    do not need them.
+    else today); ``seed`` goes to the analyses (Louvain communities). ``edition``:
+    ``fullstandig`` (default, every section) or ``mote`` (the meeting edition: summary,
+    heatmaps, gaps, overlaps, forums). ``charts`` is accepted for older callers: the
+    heatmaps and bars are drawn by the renderers from the tables, nothing is drawn here.
     """
     from uvts.graph.analyses import NAMES, run
     from uvts.graph.project import read_typed_graph
 
     from .report_meta import data_version, report_date
 
+    edition = check_edition(edition)
     plans = _plans_info(store, plan)
     G = read_typed_graph(store, plan=plan)
     results = {name: run(name, G, seed=seed) for name in NAMES}
     lines = {r["s"].value: r["lines"].value for r in _select(store, _Q_SOURCE_LINES, plan).rows}
     stated = sum(float(r["budget"].to_python()) for r in _select(store, _Q_STATED_BUDGET, plan).rows
                  if any(p["plan"] == r["plan"].value for p in plans))
-    facts = {"lines": lines, "stated_budget": stated or None, "plans": plans}
+    facts = {"lines": lines, "stated_budget": stated or None, "plans": plans, "store": store, "plan": plan}
     doc = document_from(G, results, facts, date=report_date(date), version=data_version(store, plan), seed=seed,
-                        charts=charts)
+                        edition=edition)
     from .report_changes import changes_section  # "Vad har ändrats sedan förra versionen" (published versions)
 
     changes = changes_section(store, [p["id"] for p in plans] if plan else None)
@@ -320,14 +365,38 @@ def build_document(store, plan: str | None = None, seed: int = 0, date=None, cha
     return doc
 
 
-def document_from(G, results: dict, facts: dict, date, version: str, seed: int = 0, charts: bool = True) -> dict:
+def _sections():
+    """The report's sections in order: ``(builder, editions)``. A builder takes the context
+    (``ctx``: the typed graph ``G``, the analysis ``results``, ``facts``, ``name``, ``seed``,
+    ``version``, ``edition``, ``sheets``) and returns a section (see :func:`_section`) or
+    None to leave it out. To add a section, write a builder (in its own module if it is
+    more than a few lines) and add it here with the editions it belongs to."""
+    return [
+        (_summary, MEETING),
+        (_risk_factor_section, FULL),
+        (_coverage_section, MEETING),
+        (_budget_section, FULL),
+        (_gaps_section, MEETING),
+        (_follow_up, FULL),
+        (_overlap_section, MEETING),
+        (_forums_section, MEETING),
+        (_actors_section, FULL),
+        (_departments_section, FULL),
+        (_method_section, FULL),
+    ]
+
+
+def document_from(G, results: dict, facts: dict, date, version: str, seed: int = 0, charts: bool = True,
+                  edition: str = DEFAULT_EDITION) -> dict:
     """The document from a typed graph, its analysis results and a few facts read by SPARQL
     (``facts``: ``lines`` IRI -> source lines, ``stated_budget``, ``plans``)."""
+    edition = check_edition(edition)
     labels = {}
     for res in results.values():
         labels.update(res.get("labels", {}))
     name = _Names(G, labels)
-    ctx = {"G": G, "results": results, "facts": facts, "name": name, "seed": seed}
+    ctx = {"G": G, "results": results, "facts": facts, "name": name, "seed": seed, "version": version,
+           "edition": edition, "date": date, "charts": charts}
     plans = facts.get("plans") or []
     if len(plans) == 1:
         subtitle = f"{plans[0]['label']} ({plans[0]['municipality_label']})"
@@ -337,47 +406,80 @@ def document_from(G, results: dict, facts: dict, date, version: str, seed: int =
         subtitle = "Ingen plan"
     sheets: list[dict] = []
     ctx["sheets"] = sheets
-    sections = [
-        _summary(ctx),
-        _risk_factor_section(ctx),
-        _coverage_section(ctx, charts),
-        _budget_section(ctx, charts),
-        _gaps_section(ctx),
-        _follow_up(ctx, charts),
-        _overlap_section(ctx),
-        _forums_section(ctx),
-        _actors_section(ctx),
-        _departments_section(ctx),
-        _method_section(ctx, version),
-        _appendix(ctx),
-    ]
+    sections = [sec for build, editions in _sections() if edition in editions for sec in [build(ctx)] if sec]
     order = ["sammanfattning", "riskfaktor-nivaer", "tackning-niva", "tackning-forvaltning", "tackning-alder",
              "omraden", "budget-per-forvaltning", "budget-per-riskfaktor", "budget-matris", "luckor",
              "overlapp-insatser", "forum", "overlapp-forum", "centralitet", "forumbelastning", "grupper", "broar",
-             "lankande-aktorer", "forvaltningar", "insatser", "metod"]
+             "lankande-aktorer", "forvaltningar", "insatser", "metod", "ordlista"]
     sheets.sort(key=lambda t: order.index(t["id"]) if t["id"] in order else len(order))
+    for sec in iter_sections(sections):
+        for b in sec["blocks"]:
+            if b["type"] == "table":
+                drop_empty_columns(b["table"])
+    for t in sheets:
+        drop_empty_columns(t)
+    from .report_cover import colophon, cover, guide
+
+    front = cover(ctx, plans, subtitle)
+    front["guide"] = guide(sections)
     return {
         "title": DOCUMENT_TITLE,
         "subtitle": subtitle,
         "date": date.isoformat(),
         "data_version": version,
         "seed": seed,
+        "edition": edition,
+        "edition_label": EDITIONS[edition],
         "plans": [{"id": p["id"], "label": p["label"], "municipality_label": p["municipality_label"],
                    "period": p.get("period")} for p in plans],
-        "meta": [["Plan", subtitle], ["Slumpfrö", str(seed)]],
+        "meta": [["Plan", subtitle]],
+        "cover": front,
+        "colophon": colophon(ctx),
         "sections": sections,
         "sheets": sheets,
     }
 
 
+def _empty(value) -> bool:
+    return value is None or value == "" or (isinstance(value, (list, tuple)) and not value)
+
+
+def drop_empty_columns(table: dict) -> dict:
+    """Leave out, in place, the columns no row fills: in a records table a column whose every
+    value is empty; in a matrix a catch-all column (such as "Ingen nivå") that is 0 in every
+    row. The first (row header) column always stays. Returns the table.
+
+    >>> t = {"columns": [{"label": "A", "type": "text"}, {"label": "B", "type": "list"}], "rows": [["x", []]],
+    ...      "matrix": False}
+    >>> [c["label"] for c in drop_empty_columns(t)["columns"]], t["rows"]
+    (['A'], [['x']])
+    """
+    if not table["rows"]:
+        return table
+    keep = []
+    for k, col in enumerate(table["columns"]):
+        values = [row[k] for row in table["rows"]]
+        if k == 0:
+            keep.append(k)
+        elif table.get("matrix"):
+            if not (col.get("catch_all") and all(not v for v in values)):
+                keep.append(k)
+        elif not all(_empty(v) for v in values):
+            keep.append(k)
+    if len(keep) < len(table["columns"]):
+        table["columns"] = [table["columns"][k] for k in keep]
+        table["rows"] = [[row[k] for k in keep] for row in table["rows"]]
+    return table
+
+
 # --- sections ---------------------------------------------------------------------------------
 
 
-def _follow_up(ctx, charts: bool) -> dict:
+def _follow_up(ctx) -> dict:
     """The "Uppföljning" section (visualisations/report_follow_up.py)."""
     from .report_follow_up import follow_up_section
 
-    return follow_up_section(ctx, charts)
+    return follow_up_section(ctx, ctx.get("charts", True))
 
 
 def _counts(G) -> dict:
@@ -436,8 +538,10 @@ def _summary(ctx) -> dict:
     else:
         ov = "Inga insatser i olika förvaltningar liknar varandra tillräckligt för att räknas som överlapp."
     if fpairs:
-        ov += (f" {_n(len(fpairs), 'par', 'par')} av samverkansforum delar medlemmar, varav "
-               f"{sum(1 for p in fpairs if not p['only_a'] and not p['only_b'])} har samma namngivna medlemmar.")
+        same = sum(1 for p in fpairs if p.get("identical"))
+        ov += f" {_n(len(fpairs), 'par', 'par')} av samverkansforum delar medlemmar"
+        ov += (f", varav {same} har samma namngivna medlemmar (minst två)." if same else
+               "; inga två forum har samma namngivna medlemmar (minst två gemensamma).")
     blocks.append(_para(ov))
 
     cent = _find(results["actors"], "centrality")["rows"]
@@ -502,13 +606,14 @@ def _risk_factor_section(ctx) -> dict:
                 lv = _targets(G, i, "prevention_level")
                 for key in ([_slug(x) for x in lv] or [NONE_KEY]):
                     by_level[key].append(i)
-            cells = [name.many(sorted(by_level.get(col["key"], []), key=lambda i: name(i).casefold()))
+            cells = [[name.titled(i) for i in sorted(by_level.get(col["key"], []), key=lambda i: name(i).casefold())]
                      for col in level_cols]
             roles = _cell(row["roles"], role_col, name)
             typ = _cell(row["actor_type"], type_col, name)
-            rows.append([name(row["actor"]), typ, roles] + cells)
             flat_rows.append([r["label"], name(row["actor"]), typ, roles] + cells)
-        columns = [("Aktör", "text"), ("Typ", "text"), ("Roll", "text")] + [(c["label"], "names") for c in level_cols]
+            if row["interventions"]:  # actors only by base mission are named in the text above
+                rows.append([name(row["actor"]), f"{typ}: {roles}" if typ else roles] + cells)
+        columns = [("Aktör", "text"), ("Roll", "text")] + [(c["label"], "list") for c in level_cols]
         blocks.append(_block_table(_table(f"vem-{r['key']}", f"Vem arbetar med {r['label'].lower()}, på vilken nivå",
                                           columns, rows, None, row_header=True)))
         own = [g["description"] for g in gaps if rf in g["subjects"]]
@@ -522,51 +627,35 @@ def _risk_factor_section(ctx) -> dict:
     ctx["sheets"].append(_table(
         "riskfaktor-nivaer", "Aktörer per riskfaktor och nivå",
         [("Riskfaktor", "text"), ("Aktör", "text"), ("Typ", "text"), ("Roll", "text")] +
-        [(c["label"], "names") for c in level_cols], flat_rows, abr["explanation"], sheet="Aktörer per riskfaktor"))
+        [(c["label"], "list") for c in level_cols], flat_rows, abr["explanation"], sheet="Aktörer per riskfaktor"))
     return _section("riskfaktorer", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", [intro], subs, brk=True)
 
 
-def _figure(ctx, chart: str, caption: str, enabled: bool) -> list[dict]:
-    """The chart as a figure block; its SVG is drawn only when ``enabled`` (else ``svg`` is None)."""
-    from .charts import CHART_TITLES, chart_data, chart_svg
-
-    data = chart_data(chart, ctx["results"])
-    if data["kind"] == "heatmap":
-        alt = (f"Värmekarta: {data['row_title'].lower()} (rader) mot {data['column_title'].lower()} (kolumner); "
-               f"siffrorna finns i tabellen nedan.")
-    else:
-        alt = f"Stapeldiagram: {CHART_TITLES[chart].lower()}; beloppen finns i tabellen nedan."
-    return [{"type": "figure", "chart": chart, "title": CHART_TITLES[chart], "caption": caption,
-             "svg": chart_svg(chart, ctx["results"]) if enabled else None, "alt": alt}]
+_HEAT_TEXT = ("Tabellen är en värmekarta: ju mörkare ruta, desto fler insatser. Tomma rutor (0) är möjliga "
+              "luckor.")
 
 
-_HEAT_CAPTION = "Ju mörkare ruta, desto fler insatser; siffrorna är desamma som i tabellen nedan."
-_BAR_CAPTION = "Belopp i miljoner kronor; exakta belopp står i tabellen nedan."
-
-
-def _coverage_section(ctx, charts: bool) -> dict:
+def _coverage_section(ctx) -> dict:
     results, name = ctx["results"], ctx["name"]
     cov = results["coverage"]
     lm, dm = _find(cov, "risk_factor_by_level"), _find(cov, "risk_factor_by_department")
     am, areas = _find(cov, "risk_factor_by_age_band"), _find(cov, "areas")
-    t_lm = matrix_table(lm, "Riskfaktor × nivå", "tackning-niva")
-    t_dm = matrix_table(dm, "Riskfaktor × förvaltning", "tackning-forvaltning")
-    t_am = matrix_table(am, "Riskfaktor × åldersgrupp", "tackning-alder")
+    t_lm = matrix_table(lm, "Riskfaktor × nivå", "tackning-niva", heat=True)
+    t_dm = matrix_table(dm, "Riskfaktor × förvaltning", "tackning-forvaltning", heat=True)
+    t_am = matrix_table(am, "Riskfaktor × åldersgrupp", "tackning-alder", heat=True)
     t_areas = records_table(areas, name, "Områden", "omraden")
     ctx["sheets"] += [t_lm, t_dm, t_am, t_areas]
     subs = [
-        _section("tackning-niva", lm["title"], _figure(ctx, "tackning-riskfaktor-niva", _HEAT_CAPTION, charts)
-                 + [_block_table(t_lm)], level=2),
-        _section("tackning-forvaltning", dm["title"],
-                 _figure(ctx, "tackning-riskfaktor-forvaltning", _HEAT_CAPTION, charts) + [_block_table(t_dm)],
-                 level=2),
-        _section("tackning-alder", am["title"], [_block_table(t_am)], level=2),
-        _section("omraden", areas["title"], [_block_table(t_areas)], level=2),
+        _section("tackning-niva", lm["title"], [_para(_HEAT_TEXT), _block_table(t_lm)], level=2),
+        _section("tackning-forvaltning", dm["title"], [_block_table(t_dm)], level=2),
     ]
+    if ctx["edition"] != "mote":
+        subs += [_section("tackning-alder", am["title"], [_block_table(t_am)], level=2),
+                 _section("omraden", areas["title"], [_block_table(t_areas)], level=2)]
     return _section("tackning", "Täckning", [_para(cov["explanation"])], subs, brk=True)
 
 
-def _budget_section(ctx, charts: bool) -> dict:
+def _budget_section(ctx) -> dict:
     G, results, name = ctx["G"], ctx["results"], ctx["name"]
     cov = results["coverage"]
     brf, bm = _find(cov, "budget_by_risk_factor"), _find(cov, "budget_by_risk_factor_and_department")
@@ -578,18 +667,18 @@ def _budget_section(ctx, charts: bool) -> dict:
     rows.sort(key=lambda r: (-float(r[1]), r[0].casefold()))
     t_dept = _table("budget-per-forvaltning", "Budgettillskott per förvaltning",
                     [("Förvaltning", "text"), ("Budgettillskott (kr)", "sek"), ("Budgetposter", "list")], rows,
-                    "Varje förvaltnings extra budget enligt planen (uvts:budgetAddition) och de budgetposter planen "
-                    "anger för den.", sheet="Budget per förvaltning", row_header=True)
+                    "Varje förvaltnings extra budget enligt planen och de budgetposter planen anger för den; "
+                    "stapeln visar beloppet i förhållande till det största.", sheet="Budget per förvaltning",
+                    row_header=True)
+    t_dept["bar"] = 1
     t_brf = records_table(brf, name, "Budget per riskfaktor", "budget-per-riskfaktor",
                           columns=["label", "equal_split", "budget_items", "whole_addition", "departments"])
-    t_bm = matrix_table(bm, "Budget riskfaktor × förvaltning", "budget-matris")
+    t_brf["bar"] = 1
+    t_bm = matrix_table(bm, "Budget riskfaktor × förvaltning", "budget-matris", heat=True)
     ctx["sheets"] += [t_dept, t_brf, t_bm]
     subs = [
-        _section("budget-forvaltning", t_dept["title"],
-                 _figure(ctx, "budget-per-forvaltning", _BAR_CAPTION, charts) + [_block_table(t_dept)],
-                 level=2),
-        _section("budget-riskfaktor", brf["title"],
-                 _figure(ctx, "budget-per-riskfaktor", _BAR_CAPTION, charts) + [_block_table(t_brf)], level=2),
+        _section("budget-forvaltning", t_dept["title"], [_block_table(t_dept)], level=2),
+        _section("budget-riskfaktor", brf["title"], [_block_table(t_brf)], level=2),
         _section("budget-matris", bm["title"], [_block_table(t_bm)], level=2),
     ]
     total = _budget_total(G)
@@ -618,11 +707,15 @@ def _gaps_section(ctx) -> dict:
     for g in t["rows"]:
         by_kind[g["kind"]].append(g)
     subs = []
+    meeting = ctx["edition"] == "mote"
     for kind, info in kinds.items():
         if not by_kind.get(kind):
             continue
+        blocks = [_list([g["description"] for g in by_kind[kind]])]
+        if not meeting:
+            blocks.insert(0, _para(info["explanation"]))
         subs.append(_section(f"lucka-{kind.replace('_', '-')}", f"{info['title']} ({len(by_kind[kind])})",
-                             [_para(info["explanation"]), _list([g["description"] for g in by_kind[kind]])], level=2))
+                             blocks, level=2))
     table = records_table(t, name, "Luckor", "luckor")
     ctx["sheets"].append(table)
     intro = [_para(results["gaps"]["explanation"] + " " + t["explanation"])]
@@ -635,12 +728,14 @@ def _overlap_section(ctx) -> dict:
     results, name, G = ctx["results"], ctx["name"], ctx["G"]
     t = _find(results["overlap"], "intervention_pairs")
     rows = []
+    meeting = ctx["edition"] == "mote"
     for p in t["rows"]:
-        rows.append([p["score"], f"{name(p['a'])}: {_label(G, p['a'])}", f"{name(p['b'])}: {_label(G, p['b'])}",
-                     [r["description"] for r in p["reasons"]]])
+        reasons = ([t.get("reason_labels", {}).get(r["kind"], r["description"]) for r in p["reasons"]] if meeting
+                   else [r["description"] for r in p["reasons"]])
+        rows.append([p["score"], name.titled(p["a"]), name.titled(p["b"]), reasons])
     table = _table("overlapp-insatser", t["title"], [("Poäng", "score"), ("Insats A", "text"), ("Insats B", "text"),
-                                                     ("Skäl", "list")], rows, t["explanation"],
-                   sheet="Överlappande insatser")
+                                                     ("Liknar i", "names") if meeting else ("Skäl", "list")], rows,
+                   None if meeting else t["explanation"], sheet="Överlappande insatser")
     ctx["sheets"].append(table)
     blocks = [_para(results["overlap"]["explanation"])]
     same = [p for p in t["rows"] if any(r["kind"] == "same_activity" for r in p["reasons"])]
@@ -663,11 +758,12 @@ def _forums_section(ctx) -> dict:
         overlapping[p["a"]] += 1
         overlapping[p["b"]] += 1
     rows = []
+    meeting = ctx["edition"] == "mote"
     for f in _of_type(G, "CollaborationForum"):
         data = G.nodes[f]
         members = sorted(_sources(G, f, "member_of"), key=lambda m: name(m).casefold())
         rows.append([_label(G, f), data.get("acronym_expansion"), data.get("purpose") or "(inget syfte angivet)",
-                     name.many(members), overlapping.get(f, 0), lines.get(f)])
+                     name.many(members), overlapping.get(f, 0), None if meeting else lines.get(f)])
     table = _table("forum", "Samverkansforum", [("Forum", "text"), ("Fullständigt namn", "text"), ("Syfte", "text"),
                                                 ("Medlemmar", "names"), ("Överlappar med (antal forum)", "integer"),
                                                 ("Rader i planen", "text")], rows,
@@ -675,14 +771,28 @@ def _forums_section(ctx) -> dict:
                    "andra forum medlemmarna överlappar och var i planens text forumet beskrivs.",
                    sheet="Samverkansforum", row_header=True)
     pairs = records_table(fpairs, name, "Överlappande forum", "overlapp-forum",
-                          columns=["a", "b", "score", "shared", "only_a", "only_b"])
+                          columns=["a", "b", "score", "shared", "only_a", "only_b", "identical"])
+    for col in pairs["columns"]:
+        if col["type"] == "score":
+            col["label"] = "Andel gemensamma"
+    shown = pairs
+    if meeting:  # the pairs sharing at least half of their members, without the member lists
+        keep = [k for k, p in enumerate(fpairs["rows"]) if p["score"] >= 0.5]
+        cols = [k for k, c in enumerate(pairs["columns"]) if c["label"] not in ("Bara i A", "Bara i B")]
+        shown = dict(pairs, id="overlapp-forum-mote", title=f"{pairs['title']} (minst hälften gemensamma)",
+                     columns=[pairs["columns"][k] for k in cols],
+                     rows=[[pairs["rows"][r][k] for k in cols] for r in keep])
     ctx["sheets"] += [table, pairs]
     blocks = [_para(f"Planen namnger {_n(len(rows), 'samverkansforum', 'samverkansforum')}. "
                     + (f"{_n(len(no_purpose), 'forum', 'forum')} saknar angivet syfte: "
                        f"{_join(name.many(no_purpose))}. " if no_purpose else "Alla forum har ett angivet syfte. ")
                     + (f"Inga medlemmar namnges i {_join(name.many(no_members))}." if no_members else "")),
               _block_table(table)]
-    subs = [_section("forum-overlapp", fpairs["title"], [_block_table(pairs)], level=2)]
+    sub_blocks = [_block_table(shown)]
+    if shown is not pairs:
+        sub_blocks.insert(0, _para(f"{_n(len(shown['rows']), 'par', 'par')} av {len(pairs['rows'])} delar minst "
+                                   "hälften av sina namngivna medlemmar; alla par finns i den fullständiga utgåvan."))
+    subs = [_section("forum-overlapp", fpairs["title"], sub_blocks, level=2)]
     return _section("forum", "Samverkansforum", blocks, subs, brk=True)
 
 
@@ -776,6 +886,7 @@ def _departments_section(ctx) -> dict:
         summary_rows.append([data["label"], budget, len(ivs), len(involved)] +
                             [level_count.get(lv, 0) for lv in levels] + [no_level] +
                             [_join([f"{lbl} ({v})" for lbl, v in rf_counts]), base])
+    _appendix_sheet(ctx)
     ctx["sheets"].append(_table(
         "forvaltningar", "Förvaltningarna",
         [("Förvaltning", "text"), ("Budgettillskott (kr)", "sek"), ("Ansvarar för (insatser)", "integer"),
@@ -793,33 +904,16 @@ def _levels_of(G, i: str) -> list[str]:
     return sorted(_targets(G, i, "prevention_level"), key=lambda lv: order.get(lv, 99))
 
 
-def _method_section(ctx, version: str) -> dict:
-    results = ctx["results"]
-    subs, rows = [], []
-    for res in results.values():
-        items = []
-        for t in res["tables"]:
-            items.append([t["title"], t["explanation"]])
-            rows.append([res["title"], t["title"], t["explanation"]])
-        blocks = [_para(res["explanation"]), {"type": "definitions", "items": items}]
-        if res["name"] == "gaps":
-            kinds = _find(res, "gaps")["kinds"]
-            blocks.append({"type": "heading", "text": "Typer av luckor"})
-            blocks.append({"type": "definitions", "items": [[k["title"], k["explanation"]] for k in kinds]})
-            rows += [[res["title"], k["title"], k["explanation"]] for k in kinds]
-        subs.append(_section(f"metod-{res['name']}", res["title"], blocks, level=2))
-    about = ("Rapporten räknas fram ur kunskapsgrafen: grafen läses en gång, analyserna körs på den och varje "
-             "tabell, diagram och mening i rapporten kommer från analysernas resultat eller från grafens uppgifter. "
-             f"Dataversionen {version} är de första tolv tecknen av en SHA-256-summa över grafens alla tripler "
-             "(ontologin undantagen) i sorterad ordning, så samma data ger samma version vilken lagring som än "
-             f"används. Louvain-grupperna beräknas med slumpfrö {ctx['seed']}. Luckor och överlapp är underlag för "
-             "samtal, inte slutsatser: de bygger på de kopplingar planen själv anger.")
-    subs.append(_section("metod-rapporten", "Om rapporten", [_para(about)], level=2))
-    ctx["sheets"].append(_table("metod", "Metod", [("Analys", "text"), ("Tabell eller begrepp", "text"),
-                                                   ("Hur det räknas", "text")], rows,
-                                "Analysernas egna förklaringar.", sheet="Metod"))
-    return _section("metod", "Metod", [_para("Hur varje analys räknas, med analysernas egna förklaringar.")], subs,
-                    brk=True)
+def _method_section(ctx) -> dict:
+    from .report_method import method_section
+
+    return method_section(ctx)
+
+
+def _appendix_sheet(ctx) -> None:
+    """The sheet "Insatser": every intervention with its id and source lines. (The report's
+    pages show the same interventions, with their source lines, on the department pages.)"""
+    _appendix(ctx)
 
 
 def _appendix(ctx) -> dict:

@@ -100,14 +100,15 @@ def _section(s: dict, doc: dict) -> list[str]:
 def render_markdown(doc: dict) -> str:
     """The document as Markdown text (UTF-8 when written; ends with a newline)."""
     out = [f"# {md_escape(doc['title'])}", "", f"**{md_escape(doc['subtitle'])}**", ""]
-    out += ["| Uppgift | Värde |", "| --- | --- |", f"| Datum | {doc['date']} |",
-            f"| Dataversion | {doc['data_version']} |"]
-    out += [f"| {md_escape(label)} | {md_escape(value)} |" for label, value in doc["meta"]]
+    out += ["| Uppgift | Värde |", "| --- | --- |"]
+    out += [f"| {md_escape(label)} | {md_escape(value)} |" for label, value in doc["cover"]["rows"]]
     out += ["", "## Innehåll", ""]
     for s in doc["sections"]:
         out.append(f"- {md_escape(s['title'])}")
         out += [f"  - {md_escape(sub['title'])}" for sub in s["sections"]]
+    out.append("- Om rapporten")
     out.append("")
     for s in doc["sections"]:
         out += _section(s, doc)
+    out += ["## Om rapporten", ""] + _block({"type": "definitions", "items": doc["colophon"]})
     return "\n".join(out).rstrip() + "\n"

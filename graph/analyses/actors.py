@@ -203,8 +203,8 @@ def actors(G, seed: int = 0) -> dict:
                             "communities": [member[u], member[v]]})
     t_bridges = records(
         "bridges", "Broar",
-        "En bro är en länk mellan två aktörer som är den enda förbindelsen mellan två delar av nätverket "
-        "(networkx.bridges): tas den bort delas nätverket.",
+        "En bro är en länk mellan två aktörer som är den enda förbindelsen mellan två delar av nätverket: "
+        "tas den bort delas nätverket.",
         [column("a", "Aktör A", "iri"), column("b", "Aktör B", "iri"), column("weight", "Vikt", "integer"),
          column("interventions", "Insatser", "iris"), column("forums", "Forum", "iris"),
          column("communities", "Grupper", "text")],

@@ -18,7 +18,7 @@ from ..project import ACTOR_TYPES, nodes_of_type
 from . import _plan as P
 from ._shape import column, records, result
 
-__all__ = ["overlap", "intervention_pairs", "forum_pairs", "tokens", "WEIGHTS", "REASON_LABELS", "MIN_SCORE"]
+__all__ = ["overlap", "intervention_pairs", "forum_pairs", "IDENTICAL_MIN_MEMBERS", "tokens", "WEIGHTS", "REASON_LABELS", "MIN_SCORE"]
 
 WEIGHTS = {
     "risk_factors": 0.30,
@@ -38,6 +38,8 @@ REASON_LABELS = {
     "same_activity": "samma aktivitet enligt planen",
 }
 MIN_SCORE = 0.35
+# forums are "identical" only when they name the same members and at least this many of them
+IDENTICAL_MIN_MEMBERS = 2
 _BLOCK = 512
 
 _STOPWORDS = frozenset("""
@@ -344,6 +346,10 @@ def _pairs_within(G, feats: list[dict], min_score: float, universes) -> list[dic
 def forum_pairs(G, min_jaccard: float = 0.0) -> list[dict]:
     """Pairs of forums whose named members overlap, by descending Jaccard index.
 
+    ``identical`` is true only when both forums name the same members and they are at
+    least :data:`IDENTICAL_MIN_MEMBERS` (two forums naming one and the same member are not
+    called identical: the plan says too little about them).
+
     Members are the departments and external actors linked by ``org:hasMember`` /
     ``org:memberOf``. Pairs sharing no member (or below ``min_jaccard``) are left out, and
     so are forums of different plans (two municipalities' forums both having the police).
@@ -370,13 +376,19 @@ def forum_pairs(G, min_jaccard: float = 0.0) -> list[dict]:
         if score <= 0 or score < min_jaccard:
             continue
         only_a, only_b = members[a] - members[b], members[b] - members[a]
-        if not only_a and not only_b:
+        # "identical" needs at least two named members in common: two forums that each name only
+        # Grundskolan share a member, but the plan says too little to call them the same forum
+        identical = not only_a and not only_b and len(shared) >= IDENTICAL_MIN_MEMBERS
+        if identical:
             desc = f"{P.label(G, a)} och {P.label(G, b)} har samma namngivna medlemmar: {_label_list(G, shared)}."
+        elif not only_a and not only_b:
+            desc = (f"{P.label(G, a)} och {P.label(G, b)} har var sin enda namngivna medlem, och det är samma: "
+                    f"{_label_list(G, shared)}; planen säger för lite om medlemmarna för att kalla forumen lika.")
         else:
             desc = (f"{P.label(G, a)} och {P.label(G, b)} delar {len(shared)} av "
                     f"{len(members[a] | members[b])} medlemmar: {_label_list(G, shared)}.")
         out.append({"a": a, "b": b, "score": round(score, 4), "shared": sorted(shared), "only_a": sorted(only_a),
-                    "only_b": sorted(only_b), "description": desc})
+                    "only_b": sorted(only_b), "identical": identical, "description": desc})
     out.sort(key=lambda p: (-p["score"], order[p["a"]], order[p["b"]]))
     return out
 
@@ -408,7 +420,8 @@ def overlap(G, min_score: float = MIN_SCORE) -> dict:
         "medlemmar i något av dem), och par utan gemensamma medlemmar visas inte.",
         [column("a", "Forum A", "iri"), column("b", "Forum B", "iri"), column("score", "Jaccard", "score"),
          column("shared", "Gemensamma medlemmar", "iris"), column("only_a", "Bara i A", "iris"),
-         column("only_b", "Bara i B", "iris"), column("description", "Beskrivning", "text")],
+         column("only_b", "Bara i B", "iris"), column("identical", "Samma medlemmar", "boolean"),
+         column("description", "Beskrivning", "text")],
         fpairs)
     return result(G, "overlap", "Överlapp",
                   "Överlappet pekar ut insatser i olika förvaltningar som liknar varandra och kan behöva samordnas, "
