@@ -39,7 +39,6 @@ from virtuoso import virtuoso_server  # noqa: F401  (the session fixture: a Virt
 DATE = "2026-11-25"
 OTHER_DATE = "2027-03-04"
 SECTION_TITLES = ["Sammanfattning", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", "Täckning", "Budget",
-SECTION_TITLES = ["Sammanfattning", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", "Täckning", "Budget",
                   "Luckor", "Uppföljning", "Överlappande insatser", "Samverkansforum", "Nyckelaktörer", "Förvaltningarna",
                   "Metod"]
 MEETING_TITLES = ["Sammanfattning", "Täckning", "Luckor", "Överlappande insatser", "Samverkansforum"]
