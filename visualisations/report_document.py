@@ -628,6 +628,10 @@ def _risk_factor_section(ctx) -> dict:
         "riskfaktor-nivaer", "Aktörer per riskfaktor och nivå",
         [("Riskfaktor", "text"), ("Aktör", "text"), ("Typ", "text"), ("Roll", "text")] +
         [(c["label"], "list") for c in level_cols], flat_rows, abr["explanation"], sheet="Aktörer per riskfaktor"))
+    evidence = _evidence_table(ctx)  # each link's own lines and words (issue 18); also a sheet, see _appendix
+    if evidence["rows"]:
+        subs.append(_section("kopplingar-belagg", "Kopplingarna enligt planen", [_block_table(evidence)], level=2,
+                             brk=True))
     return _section("riskfaktorer", "Riskfaktorerna: vem arbetar med vad, på vilken nivå", [intro], subs, brk=True)
 
 
@@ -710,6 +714,12 @@ def _gaps_section(ctx) -> dict:
     meeting = ctx["edition"] == "mote"
     for kind, info in kinds.items():
         if not by_kind.get(kind):
+            continue
+        if meeting and kind == "chain_broken":
+            # one line per intervention: the full edition's Uppföljning section has the chain table
+            subs.append(_section("lucka-chain-broken", f"{info['title']} ({len(by_kind[kind])})", [_para(
+                f"{len(by_kind[kind])} insatser saknar någon länk i kedjan från problem till uppföljning; "
+                "se avsnittet Uppföljning i den fullständiga rapporten.")], level=2))
             continue
         blocks = [_list([g["description"] for g in by_kind[kind]])]
         if not meeting:

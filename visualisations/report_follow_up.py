@@ -22,7 +22,7 @@ _STATUSES = (*F.STATUS_ORDER, None)
 def _table(id, title, columns, rows, explanation=None, sheet=None, row_header=False, matrix=False) -> dict:
     return {"id": id, "title": title, "explanation": explanation, "sheet": sheet,
             "columns": [{"label": label, "type": typ} for label, typ in columns], "rows": rows,
-            "row_header": row_header, "matrix": matrix}
+            "row_header": row_header, "matrix": matrix, "heat_max": None, "bar": None}
 
 
 def _para(text):
