@@ -859,7 +859,7 @@ QUESTION_ORDER = ("who-works-on", "interventions-by-risk-and-level", "coverage-r
                   "interventions-by-department", "forum-members", "forums-of-actor", "actors-by-category",
                   "interventions-in-place", "interventions-for-children-under", "budget-by-risk-factor",
                   "risk-factors-without-level", "interventions-without-goal", "forums-without-purpose",
-                  "same-activity", "source-of")
+                  "same-activity", "source-of", "link-evidence", "delayed-interventions", "not-followed-up")
 NATIONAL_TAG = "nationellt"
 
 

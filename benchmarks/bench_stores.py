@@ -54,7 +54,8 @@ INDICATED = "<https://w3id.org/uvts/id/level/indikerad>"
 # The saved queries that answer national aggregate questions (counts and sums over all plans);
 # the other saved queries list rows, and over all plans they are measured as listings.
 NATIONAL_AGGREGATES = ("coverage-risk-level", "budget-by-risk-factor", "actors-by-category", "budget-by-municipality",
-                       "actors-across-municipalities", "gaps-by-municipality", "risk-factors-without-level")
+                       "actors-across-municipalities", "gaps-by-municipality", "risk-factors-without-level",
+                       "status-by-risk-factor")
 # The gap question of gaps-by-municipality written plainly, in two forms, to show how much the form of
 # a query matters (measured, reported, outside the targets).
 FORMS = {

@@ -21,7 +21,7 @@ def test_national_aggregates_are_saved_queries():
     names = {q.name for q in list_queries()}
     assert set(bench_stores.NATIONAL_AGGREGATES) <= names
     national = {q.name for q in list_queries() if "nationellt" in q.tags}
-    assert national <= set(bench_stores.NATIONAL_AGGREGATES) and len(national) == 3
+    assert national <= set(bench_stores.NATIONAL_AGGREGATES) and len(national) == 4
 
 
 def test_every_measured_query_has_a_group():
