@@ -155,5 +155,7 @@ def test_view_colours_interventions_by_status_with_a_legend(page, view_url):
     toggle.uncheck()
     page.wait_for_function("() => window.uvtsView.statusColoured === false")
     restored = page.evaluate("() => window.uvtsView.nodes.get('https://w3id.org/uvts/id/intervention/skola-1')")
-    assert restored["color"] == before["color"] and restored["label"] == before["label"]
+    # the colour comes back; the label loses its status symbol (whether a label is shown at this zoom
+    # is the views' own label ranking, visualisations/templates/view.js, not the toggle's)
+    assert restored["color"] == before["color"] and not (restored.get("label") or "").startswith("! ")
     assert not legend.is_visible()

@@ -69,8 +69,9 @@
     legend.appendChild(li);
   });
   box.appendChild(legend);
-  var info = document.getElementById("uvts-info");
-  info.parentNode.insertBefore(box, info);
+  // in the sidebar, before the legend (the details panel now lies over the graph)
+  var legendBox = document.getElementById("uvts-legend").closest("section");
+  legendBox.parentNode.insertBefore(box, legendBox);
 
   function colour(s) {
     var c = STYLE[s][0];
