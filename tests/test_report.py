@@ -123,7 +123,8 @@ def test_doctests():
 def test_document_has_every_part_of_the_issue(doc):
     assert [s["title"] for s in doc["sections"]] == SECTION_TITLES
     by_id = {s["id"]: s for s in iter_sections(doc["sections"])}
-    assert [s["title"] for s in by_id["riskfaktorer"]["sections"]] == RISK_FACTORS
+    # a page per risk factor, then every link with its own evidence (issue 18)
+    assert [s["title"] for s in by_id["riskfaktorer"]["sections"]] == RISK_FACTORS + ["Kopplingarna enligt planen"]
     assert [s["title"] for s in by_id["forvaltningar"]["sections"]] == DEPARTMENTS
     tables = {b["table"]["id"]: b["table"] for s in iter_sections(doc["sections"]) for b in s["blocks"]
               if b["type"] == "table"}
