@@ -507,8 +507,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
                               o and o.definition.en),
             "exact_match": (same, cells.get("Samma som"), o and o.exact_match),
             "alt_labels.sv": (book.lines_of(cells.get("Andra namn")), cells.get("Andra namn"), o and o.alt_labels.sv),
-            "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), o and o.lines),
-            "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), o and o.note),
+            **_lines_and_note(book, cells, o, max_line),
         }
         if vals["definition.sv"][0] is None:
             book.problem(None, "Definition saknas men krävs", "Riskfaktorer", f"{_col_letter(book, 'Riskfaktorer', 'Definition')}{rownum}")
@@ -550,8 +549,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             "name": (book.text(cells.get("Namn")), cells.get("Namn"), o and o.name),
             "category": (cat, c, o and o.category),
             "alt_names": (book.lines_of(cells.get("Andra namn")), cells.get("Andra namn"), o and list(o.alt_names)),
-            "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), o and o.lines),
-            "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), o and o.note),
+            **_lines_and_note(book, cells, o, max_line),
         }
         raw = _find(raws["actors.yaml"], rid)
         item = _overlay(book, raw, vals, changed)
@@ -585,8 +583,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             "members.actors": (mactors, mc, o and list(o.members.actors)),
             "expansion": (book.text(cells.get("Utskrivet namn")), cells.get("Utskrivet namn"), o and o.expansion),
             "alt_names": (book.lines_of(cells.get("Andra namn")), cells.get("Andra namn"), o and list(o.alt_names)),
-            "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), o and o.lines),
-            "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), o and o.note),
+            **_lines_and_note(book, cells, o, max_line),
         }
         raw = _find(raws["forums.yaml"], rid)
         item = _overlay(book, raw, vals, changed)
@@ -616,8 +613,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             "kind": (kind, c, o and o.kind),
             "priority": (book.mark(cells.get("Prioriterat")) or None, cells.get("Prioriterat"), (o and o.priority) or None),
             "alt_names": (book.lines_of(cells.get("Andra namn")), cells.get("Andra namn"), o and list(o.alt_names)),
-            "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), o and o.lines),
-            "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), o and o.note),
+            **_lines_and_note(book, cells, o, max_line),
         }
         raw = _find(raws["places.yaml"], rid)
         item = _overlay(book, raw, vals, changed)
@@ -727,8 +723,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
                                 o and list(o.involves.forums)),
             "same_activity_as": (book.lines_of(cells.get("Samma aktivitet som")), cells.get("Samma aktivitet som"),
                                  o and list(o.same_activity_as)),
-            "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), o and o.lines),
-            "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), o and o.note),
+            **_lines_and_note(book, cells, o, max_line),
         }
         if dept is None:
             continue
@@ -759,8 +754,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
             "name": (book.text(cells.get("Namn")), cells.get("Namn"), o and o.name),
             "alt_names": (book.lines_of(cells.get("Andra namn")), cells.get("Andra namn"), o and list(o.alt_names)),
             "budget.amount": (amount if amount is not None else 0, budget_c, o and o.budget.amount),
-            "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), o and o.lines),
-            "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), o and o.note),
+            **_lines_and_note(book, cells, o, max_line),
         }
         stripped = copy.deepcopy(raw) if raw is not None else None
         if stripped is not None:
@@ -817,8 +811,7 @@ def _parse(book: _Book, orig: PlanData, raws: dict[str, Any], files: dict[str, s
                 "amount": (amount, cells.get("Belopp"), ob and ob.amount),
                 "purpose": (book.text(cells.get("Syfte")), cells.get("Syfte"), ob and ob.purpose),
                 "interventions": (funded, cells.get("Insatser"), ob and list(ob.interventions)),
-                "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), ob and ob.lines),
-                "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), ob and ob.note),
+                **_lines_and_note(book, cells, ob, max_line),
             }
             out_items.append(_overlay(book, raw_items[k] if ob is not None and k < len(raw_items) else None, vals, changed))
         budget = item.setdefault("budget", {"amount": 0})
@@ -1044,6 +1037,15 @@ def _follow_ups(book: _Book, raws: dict, interventions: set[str], depts: _Names,
         out[name] = data
     return out
 
+
+
+def _lines_and_note(book, cells: dict, old, max_line: int) -> dict:
+    """The two columns every sheet ends with, ``Källa`` and ``Anteckning``, as ``vals`` entries:
+    ``field -> (value read, cell, value before)`` (``old`` is the fact as it was, or None)."""
+    return {
+        "lines": (book.source_lines(cells.get("Källa"), max_line), cells.get("Källa"), old and old.lines),
+        "note": (book.text(cells.get("Anteckning")), cells.get("Anteckning"), old and old.note),
+    }
 
 def import_workbook(path: str | Path, out_dir: str | Path, *, name: str | None = None,
                     raw: bytes | None = None) -> ImportResult:
