@@ -37,6 +37,15 @@ def _decimal(value) -> Literal:
     return Literal(text if "." in text else text + ".0", datatype=XSD.decimal)
 
 
+def _lines_and_note(g: Graph, s: URIRef, fact, doc: URIRef) -> None:
+    """A record's or value's source lines (derived from the plan's text ``doc``) and note."""
+    if fact.lines:
+        g.add((s, UVTS.sourceLines, Literal(fact.lines)))
+        g.add((s, PROV.wasDerivedFrom, doc))
+    if fact.note:
+        g.add((s, SKOS.editorialNote, Literal(fact.note, lang="sv")))
+
+
 def add_follow_up(g: Graph, plan: PlanData, doc: URIRef) -> None:
     """Add every follow-up round of ``plan`` to ``g`` (``doc`` is the plan's IRI)."""
     g.bind("sosa", SOSA)
@@ -75,11 +84,7 @@ def add_follow_up(g: Graph, plan: PlanData, doc: URIRef) -> None:
                 g.add((rec, UVTS.status, status_iri(item.status)))
             if item.comment:
                 g.add((rec, RDFS.comment, Literal(item.comment, lang="sv")))
-            if item.lines:
-                g.add((rec, UVTS.sourceLines, Literal(item.lines)))
-                g.add((rec, PROV.wasDerivedFrom, doc))
-            if item.note:
-                g.add((rec, SKOS.editorialNote, Literal(item.note, lang="sv")))
+            _lines_and_note(g, rec, item, doc)
             if info.synthetic:
                 g.add((rec, UVTS.synthetic, Literal(True)))
             for n, ind in enumerate(item.indicators, start=1):
@@ -101,8 +106,4 @@ def add_follow_up(g: Graph, plan: PlanData, doc: URIRef) -> None:
                     g.add((o, UVTS.period, Literal(ind.period)))
                 if ind.source:
                     g.add((o, DCTERMS.source, Literal(ind.source, lang="sv")))
-                if ind.lines:
-                    g.add((o, UVTS.sourceLines, Literal(ind.lines)))
-                    g.add((o, PROV.wasDerivedFrom, doc))
-                if ind.note:
-                    g.add((o, SKOS.editorialNote, Literal(ind.note, lang="sv")))
+                _lines_and_note(g, o, ind, doc)
